@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""A small client for the GenAuth Management API V3: one keep-alive session, a token, the envelope,
+the retry policy, and TLS verified by default.
+
+Every endpoint goes through :meth:`GenAuthClient.call`; endpoint-specific helpers (see ``_webhooks``)
+only name the endpoint and shape the request.
+"""
+
+import re
+import time
+import traceback
+
+from ansible_collections.genauth.management.plugins.module_utils._auth import token_claims
+from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+except ImportError:
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+API_PREFIX = "/api/v3/"
+# The Python SDK names the user pool header x-genauth-userpool-id, the authing SDK x-authing-userpool-id;
+# which one a server reads is not documented, so both are sent.
+USERPOOL_HEADERS = ("x-genauth-userpool-id", "x-authing-userpool-id")
+
+
+def _innermost_reason(exc):
+    """The most specific text of a requests/urllib3 exception chain, without object reprs."""
+    current, text = exc, str(exc)
+    for dummy in range(10):
+        nested = getattr(current, "reason", None)
+        if not isinstance(nested, BaseException):
+            nested = next((arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)), None)
+        if nested is None:
+            break
+        current, text = nested, str(nested) or text
+    return re.sub(r"<[^>]* object at 0x[0-9a-fA-F]+>:?\s*", "", text).strip() or type(exc).__name__
+
+
+class GenAuthClient(object):
+    """Calls Management API V3 endpoints and returns their envelopes.
+
+    :param host: the API base URL, already validated (scheme, host, optional path prefix, no trailing slash).
+    :param auth: a token source from ``_auth`` (``AccessKeyToken`` or ``StaticToken``).
+    :param userpool_id: sent as the user pool headers; when None, read from the token's ``scoped_userpool_id``.
+    :param validate_certs: verify the server's TLS certificate (on by default, unlike the official SDKs).
+    :param ca_path: a CA bundle (file or directory) to verify against instead of the system store.
+    :param timeout: seconds for connecting and for each read, per HTTP request.
+    :param retry_policy: a :class:`RetryPolicy`.
+    :param user_agent: the User-Agent header.
+    :param warn: called with a message for every retry and token refresh (``AnsibleModule.warn``).
+    :param sleep: ``time.sleep``, replaceable in tests.
+    """
+
+    def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=30.0,
+                 retry_policy=None, user_agent=None, warn=None, sleep=time.sleep):
+        self.host = host
+        self._auth = auth
+        self._userpool_id = userpool_id
+        self._verify = (ca_path or True) if validate_certs else False
+        self._timeout = timeout
+        self._policy = retry_policy or RetryPolicy()
+        self._warn = warn or (lambda msg: None)
+        self._sleep = sleep
+        self._session = requests.Session()
+        if user_agent:
+            self._session.headers["User-Agent"] = user_agent
+        self._session.headers["Accept"] = "application/json"
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def call(self, method, endpoint, params=None, json=None):
+        """Call ``/api/v3/<endpoint>`` with the management token and return its :class:`Envelope`.
+
+        Retries follow the retry policy. When a token this client fetched is rejected (401), a new one is
+        fetched and the call repeated once: a 401 means the call was not processed, so this is safe.
+        """
+        refreshed = False
+        while True:
+            token = self._auth.token(self._fetch_token)
+            try:
+                return self._with_retries(method, endpoint, params, json, self._auth_headers(token))
+            except GenAuthError as error:
+                if not error.unauthorized:
+                    raise
+                if self._auth.refreshable and not refreshed:
+                    refreshed = True
+                    self._auth.invalidate()
+                    self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token "
+                               "and repeated the call once." % endpoint)
+                    continue
+                if not self._auth.refreshable:
+                    error.msg += (" The access_token was rejected (expired or revoked?): issue a new one, or give "
+                                  "access_key_id and access_key_secret so that tokens are fetched and refreshed.")
+                    error.args = (error.msg,)
+                raise
+
+    def _fetch_token(self, endpoint, payload):
+        return self._with_retries("POST", endpoint, None, payload, {})
+
+    def _auth_headers(self, token):
+        headers = {"Authorization": "Bearer %s" % token}
+        userpool_id = self._userpool_id or token_claims(token).get("scoped_userpool_id")
+        if isinstance(userpool_id, str) and userpool_id:
+            headers.update((name, userpool_id) for name in USERPOOL_HEADERS)
+        return headers
+
+    def _with_retries(self, method, endpoint, params, json, headers):
+        attempt = 0
+        while True:
+            try:
+                return self._send(method, endpoint, params, json, headers)
+            except GenAuthError as error:
+                delay = self._policy.delay_before_retry(error, attempt)
+                if delay is None:
+                    raise
+                attempt += 1
+                self._warn("GenAuth %s: retry %d of %d in %.1f s after: %s"
+                           % (endpoint, attempt, self._policy.retries, delay, error.msg))
+                self._sleep(delay)
+
+    def _send(self, method, endpoint, params, json, headers):
+        url = self.host + API_PREFIX + endpoint
+        try:
+            response = self._session.request(
+                method, url, params=params, json=json, headers=headers, verify=self._verify,
+                timeout=(self._timeout, self._timeout),
+                # A redirect would turn the POST into a GET and could carry the token elsewhere: report it instead.
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise GenAuthError(
+                "TLS failure talking to %s for %s: %s. If the server uses a private CA, set ca_path to its CA "
+                "bundle; validate_certs=false turns verification off, which is only fit for tests."
+                % (self.host, endpoint, _innermost_reason(exc)), endpoint=endpoint)
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(endpoint, exc)
+        return parse_response(endpoint, response.status_code, response.reason, response.headers, response.text)
+
+    def _transport_error(self, endpoint, exc):
+        reason = _innermost_reason(exc)
+        if connection_never_made(exc):
+            return GenAuthError(
+                "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
+                % (self.host, endpoint, reason), endpoint=endpoint, retryable=True)
+        if isinstance(exc, requests.exceptions.Timeout):
+            what = "no answer within %g s (timeout)" % self._timeout
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            what = "the connection broke before the answer arrived (%s)" % reason
+        else:
+            what = reason
+        return GenAuthError(
+            "GenAuth %s at %s failed: %s. The request may have been processed, so it was not retried; check "
+            "whether it took effect before running it again, or raise timeout." % (endpoint, self.host, what),
+            endpoint=endpoint)

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""The one error type of the GenAuth client, and what each kind of failure tells the user to do."""
+
+
+
+# What to do, by the envelope's statusCode class. The API documents these classes, not per-endpoint codes.
+_HINTS = {
+    400: "Check the values sent for this call.",
+    401: "Check the credentials: access_key_id and access_key_secret, or access_token "
+         "(also the GENAUTH_* environment variables).",
+    402: "The user pool's plan does not include this feature.",
+    403: "The credentials are not allowed to do this, or userpool_id does not match them.",
+    404: "Check that the id exists in the user pool the credentials belong to.",
+    409: "The object already exists or was changed concurrently.",
+    413: "The request is too large for GenAuth; send a smaller request_body.",
+    422: "GenAuth refused the operation in the object's current state.",
+    429: "GenAuth is throttling requests; raise retries or try again later.",
+}
+_SERVER_HINT = "GenAuth reported a server error; try again later, and contact GenAuth support with the requestId if it persists."
+_SUBSCRIBER_HINT = "The webhook's own endpoint failed: check the webhook's url and that its receiver is up."
+_TOKEN_HINTS = {
+    "get-management-token": "Check access_key_id and access_key_secret (or GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET).",
+}
+
+
+def hint_for(status_code, endpoint=None):
+    """Return the advice that goes with an envelope statusCode (or HTTP status) on an endpoint."""
+    if endpoint in _TOKEN_HINTS and status_code in (400, 401, 403):
+        return _TOKEN_HINTS[endpoint]
+    if status_code in _HINTS:
+        return _HINTS[status_code]
+    if isinstance(status_code, int) and 500 <= status_code < 600:
+        return _SERVER_HINT
+    if isinstance(status_code, int) and 600 <= status_code < 700:
+        return _SUBSCRIBER_HINT
+    return None
+
+
+class GenAuthError(Exception):
+    """Any failure of a GenAuth API call, transport or business, with the fields a playbook may act on.
+
+    :param msg: the full, human-readable message (what went wrong and what to do).
+    :param endpoint: the API endpoint name, such as ``trigger-webhook``.
+    :param status_code: the envelope's ``statusCode``, or the HTTP status when there was no envelope.
+    :param api_code: the envelope's ``apiCode`` (a number or a string, as the API sent it).
+    :param request_id: the envelope's ``requestId``.
+    :param http_status: the real HTTP status code, when a response arrived.
+    :param retryable: True only when the request surely was not processed, or the server asked for a retry.
+    :param retry_after: seconds the server asked us to wait (``Retry-After``), if it said so.
+    """
+
+    def __init__(self, msg, endpoint=None, status_code=None, api_code=None, request_id=None,
+                 http_status=None, retryable=False, retry_after=None):
+        super(GenAuthError, self).__init__(msg)
+        self.msg = msg
+        self.endpoint = endpoint
+        self.status_code = status_code
+        self.api_code = api_code
+        self.request_id = request_id
+        self.http_status = http_status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+    @property
+    def unauthorized(self):
+        """True when the server rejected the credentials (envelope or HTTP 401)."""
+        return self.status_code == 401 or self.http_status == 401
+
+    def result_fields(self):
+        """The fields a failed task returns beside ``msg``."""
+        return {
+            "status_code": self.status_code,
+            "api_code": self.api_code,
+            "request_id": self.request_id,
+            "http_status": self.http_status,
+        }
+
+    def __str__(self):
+        return self.msg

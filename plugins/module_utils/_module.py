@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""What every GenAuth module shares: the connection/auth argument spec (documented by the doc fragment
+``genauth.management.connection``), validation, the client, and turning errors into ``fail_json``."""
+
+import platform
+from urllib.parse import urlsplit
+
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken
+from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, REQUESTS_IMPORT_ERROR
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.genauth.management.plugins.module_utils._validation import (
+    VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, validate,
+)
+
+COLLECTION_NAME = "genauth.management"
+COLLECTION_VERSION = "0.1.0"
+DEFAULT_HOST = "https://api.genauth.ai"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def genauth_argument_spec(**module_options):
+    """The options every GenAuth module shares, updated with the module's own."""
+    spec = dict(
+        host=dict(type="str", default=DEFAULT_HOST, fallback=(env_fallback, ["GENAUTH_HOST"])),
+        access_key_id=dict(type="str", no_log=False, fallback=(env_fallback, ["GENAUTH_ACCESS_KEY_ID"])),
+        access_key_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["GENAUTH_ACCESS_KEY_SECRET"])),
+        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["GENAUTH_ACCESS_TOKEN"])),
+        userpool_id=dict(type="str"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="float", default=30.0),
+        retries=dict(type="int", default=3),
+    )
+    spec.update(module_options)
+    return spec
+
+
+def user_agent():
+    return "%s/%s (ansible-core/%s; python/%s)" % (
+        COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version())
+
+
+class GenAuthModule(AnsibleModule):
+    """An AnsibleModule that validates GenAuth options and builds the API client.
+
+    :param argument_spec: the module's own options (the shared ones are added).
+    :param rules: the module's voluptuous rules (a dict of key -> validator), checked with the shared ones.
+
+    After construction, ``self.options`` holds the validated, normalised option values. Nothing has been
+    sent yet: invalid input fails here, before any network call.
+    """
+
+    def __init__(self, argument_spec, rules=None, **kwargs):
+        super(GenAuthModule, self).__init__(argument_spec=genauth_argument_spec(**argument_spec), **kwargs)
+        if REQUESTS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if VOLUPTUOUS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("voluptuous"), exception=VOLUPTUOUS_IMPORT_ERROR)
+        try:
+            self.options = validate(build_schema(rules or {}), self.params)
+        except InvalidOptions as exc:
+            self.fail_json(msg=str(exc))
+
+    def client(self):
+        """A :class:`GenAuthClient` for the validated options; use it as a context manager."""
+        options = self.options
+        if not options["validate_certs"]:
+            self.warn("validate_certs is false: the GenAuth server's TLS certificate is not verified, so the "
+                      "credentials can be intercepted. Use ca_path for a private CA instead.")
+        elif options["host"].startswith("http://") and _host_name(options["host"]) not in LOOPBACK_HOSTS:
+            self.warn("host uses plain http: the credentials and token travel unencrypted. Use https.")
+        if options.get("access_token"):
+            auth = StaticToken(options["access_token"])
+        else:
+            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.no_log_values.add)
+        return GenAuthClient(
+            options["host"], auth,
+            userpool_id=options.get("userpool_id"),
+            validate_certs=options["validate_certs"],
+            ca_path=options.get("ca_path"),
+            timeout=options["timeout"],
+            retry_policy=RetryPolicy(retries=options["retries"]),
+            user_agent=user_agent(),
+            warn=self.warn,
+        )
+
+    def hide(self, value):
+        """Mask ``value`` wherever it would appear in this module's results (a webhook secret, say)."""
+        if isinstance(value, str) and value:
+            self.no_log_values.add(value)
+
+    def fail_from_error(self, error, **result):
+        """End the module with a :class:`GenAuthError`'s message and fields."""
+        result.update(error.result_fields())
+        self.fail_json(msg=error.msg, **result)
+
+
+def _host_name(url):
+    return (urlsplit(url).hostname or "").lower()
+
+
+__all__ = ["GenAuthModule", "GenAuthError", "genauth_argument_spec", "user_agent", "DEFAULT_HOST"]
