@@ -43,7 +43,9 @@ def _innermost_reason(exc):
         if nested is None:
             break
         current, text = nested, str(nested) or text
-    return re.sub(r"<[^>]* object at 0x[0-9a-fA-F]+>:?\s*", "", text).strip() or type(exc).__name__
+    # urllib3 prefixes the connection object ("HTTPConnection(host=..., port=...): "); the host is named elsewhere.
+    text = re.sub(r"^(<[^>]* object at 0x[0-9a-fA-F]+>|\w+\([^)]*\)):\s*", "", text)
+    return text.strip() or type(exc).__name__
 
 
 class GenAuthClient(object):

@@ -1,0 +1,30 @@
+"""Make the collection importable as ``ansible_collections.genauth.management`` for plain pytest runs.
+
+ansible-test runs tests from a real ``ansible_collections/genauth/management`` tree; a checkout is not
+one, so a symlinked tree is made under ``.build/collections`` (git-ignored) and put on ``sys.path``.
+"""
+
+import os
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS_ROOT = os.path.join(REPO_ROOT, ".build", "collections")
+
+
+def _ensure_collection_tree():
+    marker = os.path.join("ansible_collections", "genauth", "management")
+    if marker in REPO_ROOT:
+        return  # already inside an ansible_collections tree (ansible-test)
+    link = os.path.join(COLLECTIONS_ROOT, marker)
+    if not os.path.islink(link) or os.path.realpath(link) != REPO_ROOT:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(REPO_ROOT, link)
+    if COLLECTIONS_ROOT not in sys.path:
+        sys.path.insert(0, COLLECTIONS_ROOT)
+
+
+_ensure_collection_tree()
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)

@@ -1,0 +1,38 @@
+"""Shared fixtures and canned API answers for the unit tests."""
+
+import base64
+import json
+
+import pytest
+import responses as responses_lib
+
+HOST = "https://genauth.test/gw"
+API = HOST + "/api/v3/"
+
+
+def make_jwt(claims):
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    return "%s.%s.signature" % (part({"alg": "HS256", "typ": "JWT"}), part(claims))
+
+
+TOKEN = make_jwt({"scoped_userpool_id": "pool-1", "exp": 4102444800})
+TOKEN2 = make_jwt({"scoped_userpool_id": "pool-1", "exp": 4102444800, "n": 2})
+
+
+def envelope(data=None, status_code=200, message="Operation successful", **extra):
+    body = {"statusCode": status_code, "message": message, "requestId": "req-%d" % status_code}
+    if status_code == 200:
+        body["data"] = data
+    body.update(extra)
+    return body
+
+
+def token_reply(token=TOKEN):
+    return envelope({"access_token": token, "expires_in": 7200})
+
+
+@pytest.fixture
+def mocked():
+    with responses_lib.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps

@@ -1,0 +1,76 @@
+import base64
+import json
+
+import pytest
+
+from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken, token_claims
+from ansible_collections.genauth.management.plugins.module_utils._envelope import Envelope
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+
+
+def jwt(claims):
+    def part(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    return "%s.%s.sig" % (part({"alg": "HS256"}), part(claims))
+
+
+def test_token_claims():
+    assert token_claims(jwt({"scoped_userpool_id": "pool1", "exp": 5})) == {"scoped_userpool_id": "pool1", "exp": 5}
+    for opaque in ("opaque", "a.b.c", "", None, "a.%s.c" % base64.urlsafe_b64encode(b"[1]").decode()):
+        assert token_claims(opaque) == {}
+
+
+class Fetcher(object):
+    def __init__(self, *envelopes):
+        self.envelopes = list(envelopes)
+        self.calls = []
+
+    def __call__(self, endpoint, payload):
+        self.calls.append((endpoint, payload))
+        return self.envelopes.pop(0)
+
+
+def ok(data):
+    return Envelope(200, "", None, "req", data)
+
+
+def test_access_key_token_is_cached_until_it_expires():
+    now = [1000.0]
+    seen = []
+    auth = AccessKeyToken("id", "secret", on_token=seen.append, clock=lambda: now[0])
+    fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}), ok({"access_token": "t2", "expires_in": 7200}))
+    assert auth.token(fetch) == "t1" and auth.token(fetch) == "t1"
+    assert fetch.calls == [("get-management-token", {"accessKeyId": "id", "accessKeySecret": "secret"})]
+    now[0] += 7200 - 29  # inside the refresh margin
+    assert auth.token(fetch) == "t2"
+    assert seen == ["t1", "t2"]
+
+
+def test_invalidate_forces_a_new_token():
+    auth = AccessKeyToken("id", "secret")
+    fetch = Fetcher(ok({"access_token": "t1"}), ok({"access_token": "t2"}))
+    assert auth.token(fetch) == "t1"
+    auth.invalidate()
+    assert auth.token(fetch) == "t2"
+
+
+def test_exp_claim_used_without_expires_in():
+    now = [1000.0]
+    auth = AccessKeyToken("id", "secret", clock=lambda: now[0])
+    fetch = Fetcher(ok({"access_token": jwt({"exp": 1100})}), ok({"access_token": "t2"}))
+    auth.token(fetch)
+    now[0] = 1071
+    assert auth.token(fetch) == "t2"
+
+
+@pytest.mark.parametrize("data", [None, {}, {"access_token": ""}, {"access_token": 5}, []])
+def test_answer_without_token_is_an_error(data):
+    with pytest.raises(GenAuthError, match="without an access_token"):
+        AccessKeyToken("id", "secret").token(Fetcher(ok(data)))
+
+
+def test_static_token():
+    auth = StaticToken("given")
+    assert auth.token(None) == "given" and not auth.refreshable
+    auth.invalidate()
+    assert auth.token(None) == "given"

@@ -1,0 +1,95 @@
+import pytest
+from requests.structures import CaseInsensitiveDict
+
+from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+
+
+def parse(text, http_status=200, reason="OK", **headers):
+    return parse_response("trigger-webhook", http_status, reason, CaseInsensitiveDict(headers), text)
+
+
+def failure(*args, **kwargs):
+    with pytest.raises(GenAuthError) as info:
+        parse(*args, **kwargs)
+    return info.value
+
+
+def test_success_returns_data_unchanged():
+    envelope = parse('{"statusCode": 200, "message": "Operation successful", "requestId": "r1", '
+                     '"data": {"response": {"a": [1, {"b": null}]}}}')
+    assert envelope.status_code == 200 and envelope.message == "Operation successful" and envelope.request_id == "r1"
+    assert envelope.data == {"response": {"a": [1, {"b": None}]}}
+
+
+def test_status_code_as_string_is_accepted():
+    assert parse('{"statusCode": "200", "data": null}').data is None
+
+
+def test_business_error_in_http_200():
+    error = failure('{"statusCode": 404, "message": "Webhook not found", "apiCode": 1404, "requestId": "r2"}')
+    assert (error.status_code, error.api_code, error.request_id, error.http_status) == (404, 1404, "r2", 200)
+    assert error.msg.startswith("GenAuth API error on trigger-webhook: Webhook not found "
+                                "(statusCode 404, apiCode 1404, requestId r2).")
+    assert "Check that the id exists" in error.msg
+    assert not error.retryable
+
+
+def test_api_code_may_be_a_string_and_message_a_list():
+    error = failure('{"statusCode": 400, "message": ["webhookId must be a string", "x"], "apiCode": "2011"}')
+    assert error.api_code == "2011"
+    assert "webhookId must be a string; x (statusCode 400, apiCode 2011)" in error.msg
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_throttled_and_unavailable_envelopes_are_retryable(status):
+    error = failure('{"statusCode": %d, "message": "busy"}' % status, **{"Retry-After": "3"})
+    assert error.retryable and error.retry_after == 3.0
+
+
+def test_wrong_credentials_hint():
+    with pytest.raises(GenAuthError) as info:
+        parse_response("get-management-token", 200, "OK", {},
+                       '{"statusCode": 401, "message": "bad key", "apiCode": 2333, "requestId": "r"}')
+    assert "Check access_key_id and access_key_secret" in info.value.msg
+    assert info.value.unauthorized
+
+
+def test_html_gateway_page_shows_status_and_200_characters():
+    page = "<html><head><title>502 Bad Gateway</title></head><body>" + "x" * 400 + "</body></html>"
+    error = failure(page, 502, "Bad Gateway", **{"Content-Type": "text/html"})
+    assert error.msg.startswith("GenAuth trigger-webhook failed with HTTP 502 Bad Gateway: the server answered "
+                                "<html><head><title>502 Bad Gateway</title>")
+    quoted = error.msg.split("answered ", 1)[1].split("...", 1)[0]
+    assert len(quoted) == 200
+    assert (error.status_code, error.http_status, error.retryable) == (502, 502, False)
+
+
+def test_real_http_503_is_retryable_with_retry_after():
+    error = failure("down", 503, "Service Unavailable", **{"Retry-After": "120"})
+    assert error.retryable and error.retry_after == 60.0
+
+
+def test_real_http_error_with_envelope_body():
+    error = failure('{"statusCode": 401, "message": "token expired", "apiCode": 2020}', 401, "Unauthorized")
+    assert error.unauthorized and error.http_status == 401
+    assert "token expired (statusCode 401, apiCode 2020, HTTP 401)" in error.msg
+
+
+def test_non_json_200_body():
+    error = failure("<html>login page</html>", **{"Content-Type": "text/html"})
+    assert "answered HTTP 200 with a body that is not JSON (content-type text/html): <html>login page</html>" in error.msg
+    assert "Check that host points at the GenAuth Management API" in error.msg
+
+
+def test_json_that_is_not_an_envelope():
+    assert "JSON that is not a GenAuth response envelope" in failure('["a"]').msg
+
+
+def test_redirect_is_reported_not_followed():
+    error = failure("", 301, "Moved Permanently", Location="https://elsewhere.example/api")
+    assert "redirected to https://elsewhere.example/api; set host" in error.msg
+
+
+def test_empty_error_body():
+    assert "the server sent an empty body" in failure("", 500, "Internal Server Error").msg

@@ -1,0 +1,66 @@
+import email.utils
+import random
+
+import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
+
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._retry import (
+    RETRY_AFTER_CAP, RetryPolicy, connection_never_made, parse_retry_after,
+)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2", 2.0), ("0", 0.0), (" 1.5 ", 1.5), ("-3", 0.0), ("3600", RETRY_AFTER_CAP),
+    (None, None), ("", None), ("soon", None), ("nan", None),
+])
+def test_parse_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date():
+    now = 1_700_000_000
+    assert parse_retry_after(email.utils.formatdate(now + 5, usegmt=True), now=now) == pytest.approx(5)
+    assert parse_retry_after(email.utils.formatdate(now - 5, usegmt=True), now=now) == 0.0
+
+
+def retryable(retry_after=None):
+    return GenAuthError("x", retryable=True, retry_after=retry_after)
+
+
+def test_backoff_grows_exponentially_with_jitter_and_stops_after_retries():
+    policy = RetryPolicy(retries=4, base_delay=0.5, max_delay=3, rng=random.Random(1))
+    delays = [policy.delay_before_retry(retryable(), attempt) for attempt in range(5)]
+    for attempt, delay in enumerate(delays[:4]):
+        step = min(3, 0.5 * 2 ** attempt)
+        assert step / 2 <= delay <= step
+    assert delays[4] is None
+
+
+def test_retry_after_wins_over_backoff():
+    assert RetryPolicy(retries=1).delay_before_retry(retryable(retry_after=7), 0) == 7
+
+
+def test_non_retryable_and_zero_retries():
+    assert RetryPolicy(retries=3).delay_before_retry(GenAuthError("x"), 0) is None
+    assert RetryPolicy(retries=0).delay_before_retry(retryable(), 0) is None
+
+
+@pytest.mark.parametrize("status, expected", [(429, True), (503, True), (500, False), (502, False), (504, False), (200, False)])
+def test_retryable_statuses(status, expected):
+    assert RetryPolicy.status_is_retryable(status) is expected
+
+
+def _requests_error(reason):
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/api/v3/x", reason=reason))
+
+
+def test_connection_never_made():
+    assert connection_never_made(_requests_error(NewConnectionError(None, "Connection refused")))
+    assert connection_never_made(_requests_error(NameResolutionError("nohost", None, OSError("no such host"))))
+    # A dropped or reset connection after sending may have been processed: never "not made".
+    assert not connection_never_made(requests.exceptions.ConnectionError(
+        ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))))
+    assert not connection_never_made(requests.exceptions.ReadTimeout("read timed out"))
+    assert not connection_never_made(ValueError("other"))

@@ -1,0 +1,151 @@
+import json
+import re
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible_collections.genauth.management.plugins.module_utils import _module
+from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
+from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope, token_reply
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    import contextlib
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+            yield
+
+KEY_SECRET = "key-secret-Zq81"
+WEBHOOK_SECRET = "whsec-Yp27"
+WEBHOOK = {"webhookId": "wh1", "name": "deploys", "url": "http://127.0.0.1:9/hook", "contentType": "application/json",
+           "enabled": True, "events": ["test"], "secret": WEBHOOK_SECRET}
+
+
+def run(capsys, **args):
+    params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, webhook_id="wh1")
+    params.update(args)
+    with patch_module_args(dict((k, v) for k, v in params.items() if v is not None)):
+        with pytest.raises(SystemExit) as info:
+            genauth_webhook_trigger.main()
+    out = capsys.readouterr().out
+    return info.value.code, json.loads(out), out
+
+
+@pytest.fixture
+def api(mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
+    return mocked
+
+
+def warnings_of(result):
+    """Warning texts: plain strings before ansible-core 2.19, structured summaries since."""
+    return [w if isinstance(w, str) else w.get("event", {}).get("msg", "") for w in result.get("warnings", [])]
+
+
+def triggers(mocked):
+    return [c for c in mocked.calls if c.request.url.endswith("/trigger-webhook")]
+
+
+def test_success_returns_the_response_for_chaining(capsys, api):
+    api.post(API + "trigger-webhook", json=envelope({"response": {"ticket": "CHG-1", "echo": WEBHOOK_SECRET}}))
+    code, result, out = run(capsys, request_headers={"X-Deploy": 7}, request_body='{"version": "1.2.3"}')
+    assert code == 0 and result["changed"] is True
+    assert result["response"]["ticket"] == "CHG-1" and result["response"]["echo"] != WEBHOOK_SECRET
+    assert (result["status_code"], result["message"], result["request_id"], result["webhook_id"]) == (
+        200, "Operation successful", "req-200", "wh1")
+    assert result["webhook"]["secret"] == "********" and result["webhook"]["name"] == "deploys"
+    assert json.loads(triggers(api)[0].request.body) == {
+        "webhookId": "wh1", "requestHeaders": {"X-Deploy": "7"}, "requestBody": {"version": "1.2.3"}}
+    for secret in (KEY_SECRET, TOKEN, WEBHOOK_SECRET):
+        assert secret not in out
+
+
+def test_user_agent_names_the_collection_version(capsys, api):
+    api.post(API + "trigger-webhook", json=envelope({"response": None}))
+    run(capsys)
+    agent = api.calls[-1].request.headers["User-Agent"]
+    assert agent.startswith("genauth.management/%s (ansible-core/" % _module.COLLECTION_VERSION)
+
+
+def test_collection_version_matches_galaxy_yml():
+    import os
+    galaxy = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "galaxy.yml")
+    with open(galaxy) as handle:
+        assert re.search(r"^version: (\S+)$", handle.read(), re.M).group(1) == _module.COLLECTION_VERSION
+
+
+def test_check_mode_triggers_nothing(capsys, api):
+    code, result, out = run(capsys, _ansible_check_mode=True, request_body={"v": 1})
+    assert code == 0 and result["changed"] is True
+    assert result["request"] == {"webhookId": "wh1", "requestBody": {"v": 1}}
+    assert result["webhook"]["secret"] == "********" and "response" not in result
+    assert triggers(api) == [] and WEBHOOK_SECRET not in out
+
+
+def test_api_error_fields(capsys, api):
+    api.post(API + "trigger-webhook", json={"statusCode": 500, "message": "internal", "apiCode": 5000, "requestId": "r5"})
+    code, result, dummy = run(capsys)
+    assert code == 1 and result["failed"] is True
+    assert (result["status_code"], result["api_code"], result["request_id"]) == (500, 5000, "r5")
+    assert "internal (statusCode 500, apiCode 5000, requestId r5)" in result["msg"]
+    assert len(triggers(api)) == 1
+
+
+def test_unknown_webhook_fails_before_triggering(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", json={"statusCode": 404, "message": "Webhook not found", "apiCode": 1404, "requestId": "r4"})
+    code, result, dummy = run(capsys)
+    assert code == 1 and result["status_code"] == 404 and "Webhook not found" in result["msg"]
+    assert triggers(mocked) == []
+
+
+def test_disabled_webhook_warns(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", json=envelope(dict(WEBHOOK, enabled=False)))
+    mocked.post(API + "trigger-webhook", json=envelope({"response": "ok"}))
+    dummy, result, dummy = run(capsys)
+    assert any("is disabled" in warning for warning in warnings_of(result))
+
+
+@pytest.mark.parametrize("args, rule", [
+    (dict(request_headers={"X-A": "a\r\nb"}), "request_headers['X-A']: value must not contain CR or LF"),
+    (dict(request_body="[1]"), "request_body: must be a JSON object"),
+    (dict(webhook_id="has space"), "webhook_id: must not contain whitespace"),
+    (dict(timeout=0), "timeout: must be greater than 0"),
+    (dict(retries=11), "retries: must be between 0 and 10"),
+    (dict(host="ftp://x"), "host: must start with http:// or https://"),
+    (dict(access_key_secret=None), "access_key_id and access_key_secret must be given together"),
+    (dict(access_token="a-long-enough-token"), "not both"),
+])
+def test_invalid_input_is_refused_before_any_call(capsys, mocked, args, rule):
+    code, result, dummy = run(capsys, **args)
+    assert code == 1 and rule in result["msg"] and len(mocked.calls) == 0
+
+
+def test_missing_library_is_reported(capsys, mocked, monkeypatch):
+    monkeypatch.setattr(_module, "VOLUPTUOUS_IMPORT_ERROR", "Traceback: No module named 'voluptuous'")
+    code, result, dummy = run(capsys)
+    assert code == 1 and "Failed to import the required Python library (voluptuous)" in result["msg"]
+    assert len(mocked.calls) == 0
+
+
+def test_credentials_from_environment(capsys, api, monkeypatch):
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_ID", "pool-1")
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+    monkeypatch.setenv("GENAUTH_HOST", HOST)
+    api.post(API + "trigger-webhook", json=envelope({"response": 1}))
+    code, result, dummy = run(capsys, host=None, access_key_id=None, access_key_secret=None)
+    assert code == 0 and result["response"] == 1
+    assert json.loads(api.calls[0].request.body)["accessKeySecret"] == KEY_SECRET
+
+
+def test_plain_http_to_a_remote_host_warns(capsys, mocked):
+    mocked.post("http://genauth.test/api/v3/get-management-token", json=token_reply())
+    mocked.get("http://genauth.test/api/v3/get-webhook", json=envelope(WEBHOOK))
+    dummy, result, dummy = run(capsys, host="http://genauth.test", _ansible_check_mode=True)
+    assert any("plain http" in warning for warning in warnings_of(result))
