@@ -1,0 +1,1 @@
+"""Local GenAuth Management API emulator, webhook receiver and the harness that runs them."""

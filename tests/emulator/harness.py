@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Start the GenAuth emulator and a webhook receiver for a test run, then stop them.
+
+Python API::
+
+    from tests.emulator.harness import Servers
+
+    with Servers(workdir, tls=True) as servers:
+        env = {**os.environ, **servers.env()}
+        servers.emulator.add_fault("trigger-webhook", "envelope_status", status=503)
+        ...
+        assert servers.receiver.deliveries()[0]["path"] == "/hooks/deploy"
+
+CLI (runs CMD with servers.env() added to its environment, exits with its code)::
+
+    python tests/emulator/harness.py run [--tls] [--workdir DIR] -- CMD ARGS...
+
+Each start seeds one user pool (random secret, so tests can scan output for
+leaks) and four webhooks: "deploy", "form", "disabled" and "unreachable".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+EMULATOR_SCRIPT = HERE / "genauth_emulator.py"
+RECEIVER_SCRIPT = HERE / "webhook_receiver.py"
+READY_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
+
+
+class ServerStartError(RuntimeError):
+    """A server did not become ready; the message carries the tail of its log."""
+
+
+def _new_object_id() -> str:
+    return secrets.token_hex(12)
+
+
+def _closed_port() -> int:
+    """A loopback port with nothing listening (bound then released; fine for tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _session(ca_path: str | None) -> requests.Session:
+    """A session that ignores proxy variables: control traffic must stay on loopback."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = ca_path if ca_path else True
+    return session
+
+
+class EmulatorControl:
+    """Client for the emulator's /__emulator__/ control API, plus raw API calls."""
+
+    def __init__(self, base_url: str, ca_path: str | None = None):
+        self.base_url = base_url
+        self.session = _session(ca_path)
+
+    def _control(self, method: str, route: str, payload: dict | None = None) -> dict:
+        response = self.session.request(method, f"{self.base_url}/__emulator__/{route}",
+                                        json=payload, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def add_fault(self, endpoint: str, kind: str, **options) -> dict:
+        """Inject a fault; options: count, status, retry_after, delay, phase, text."""
+        return self._control("POST", "faults", {"endpoint": endpoint, "kind": kind, **options})
+
+    def faults(self) -> list[dict]:
+        return self._control("GET", "faults")["faults"]
+
+    def revoke_tokens(self) -> int:
+        return self._control("POST", "tokens/revoke")["revoked"]
+
+    def expire_tokens(self) -> int:
+        return self._control("POST", "tokens/expire")["expired"]
+
+    def requests(self, endpoint: str | None = None) -> list[dict]:
+        """Logged API requests, oldest first; optionally only those of one endpoint."""
+        entries = self._control("GET", "requests")["requests"]
+        return [e for e in entries if endpoint is None or e["endpoint"] == endpoint]
+
+    def reset(self) -> None:
+        self._control("POST", "reset")
+
+    def state(self) -> dict:
+        return self._control("GET", "state")
+
+    # Raw API access for tests that need to see exactly what the API answers.
+
+    def call(self, method: str, endpoint: str, token: str | None = None,
+             **kwargs) -> requests.Response:
+        """One /api/v3/<endpoint> request; kwargs go to requests (json, params, headers...)."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if token is not None:
+            headers["authorization"] = f"Bearer {token}"
+        kwargs.setdefault("timeout", 15)
+        return self.session.request(method, f"{self.base_url}/api/v3/{endpoint}",
+                                    headers=headers, **kwargs)
+
+    def management_token(self, access_key_id: str, access_key_secret: str) -> str:
+        body = self.call("POST", "get-management-token",
+                         json={"accessKeyId": access_key_id,
+                               "accessKeySecret": access_key_secret}).json()
+        if body.get("statusCode") != 200:
+            raise RuntimeError(f"get-management-token failed: {body}")
+        return body["data"]["access_token"]
+
+
+class ReceiverControl:
+    """Client for the webhook receiver's /__receiver__/ control API."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.session = _session(None)
+
+    def _control(self, method: str, route: str, payload: dict | None = None) -> dict:
+        response = self.session.request(method, f"{self.base_url}/__receiver__/{route}",
+                                        json=payload, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def deliveries(self) -> list[dict]:
+        return self._control("GET", "deliveries")["deliveries"]
+
+    def reset(self) -> None:
+        self._control("POST", "reset")
+
+    def configure(self, **config) -> dict:
+        """Set the answer: status, body (any JSON; {"echo": true} echoes), text, content_type, delay."""
+        return self._control("POST", "config", config)["config"]
+
+
+class Servers:
+    """Context manager running a webhook receiver and the emulator as subprocesses."""
+
+    def __init__(self, workdir, tls: bool = False, token_ttl: int = 7200,
+                 delivery_timeout: float = 10.0):
+        self.workdir = Path(workdir)
+        self.tls = tls
+        self.token_ttl = token_ttl
+        self.delivery_timeout = delivery_timeout
+        self.userpool_id = _new_object_id()
+        self.access_key_id = self.userpool_id
+        self.access_key_secret = secrets.token_urlsafe(32)
+        # A second pool owning one webhook, to check that pools cannot see each other.
+        self.other_userpool_id = _new_object_id()
+        self.other_access_key_secret = secrets.token_urlsafe(32)
+        self.foreign_webhook_id = _new_object_id()
+        self.webhooks: dict[str, str] = {}
+        self.webhook_secrets: dict[str, str] = {}
+        self.emulator_url: str | None = None
+        self.receiver_url: str | None = None
+        self.ca_path: str | None = None
+        self.other_ca_path: str | None = None
+        self.emulator: EmulatorControl | None = None
+        self.receiver: ReceiverControl | None = None
+        self._procs: list[subprocess.Popen] = []
+        self._logs: list = []
+
+    # Lifecycle ---------------------------------------------------------------
+
+    def __enter__(self) -> "Servers":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            receiver = self._spawn("receiver", RECEIVER_SCRIPT, [])
+            self.receiver_url = receiver["url"]
+            self.receiver = ReceiverControl(self.receiver_url)
+            args = ["--seed", str(self._write_seed()), "--token-ttl", str(self.token_ttl),
+                    "--delivery-timeout", str(self.delivery_timeout),
+                    "--log-file", str(self.workdir / "emulator-requests.jsonl")]
+            if self.tls:
+                args += self._make_tls_files()
+            emulator = self._spawn("emulator", EMULATOR_SCRIPT, args,
+                                   extra_env={"RECEIVER_URL": self.receiver_url})
+            self.emulator_url = emulator["url"]
+            self.emulator = EmulatorControl(self.emulator_url, self.ca_path)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Terminate the servers (kill if they linger); safe to call more than once."""
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self._procs.clear()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+    def _spawn(self, name: str, script: Path, args: list[str],
+               extra_env: dict | None = None) -> dict:
+        """Start one server script and return its ready-file document."""
+        ready = self.workdir / f"{name}-ready.json"
+        ready.unlink(missing_ok=True)
+        log_path = self.workdir / f"{name}.log"
+        log = open(log_path, "wb")
+        self._logs.append(log)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), "--host", "127.0.0.1", "--port", "0",
+             "--ready-file", str(ready), *args],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(extra_env or {})})
+        self._procs.append(proc)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if ready.exists():
+                return json.loads(ready.read_text(encoding="utf-8"))
+            if proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise ServerStartError(f"{name} did not become ready (exit code {proc.poll()}):\n{tail}")
+
+    def _write_seed(self) -> Path:
+        hooks = {
+            "deploy": {"url": "${RECEIVER_URL}/hooks/deploy"},
+            "form": {"url": "${RECEIVER_URL}/hooks/form",
+                     "contentType": "application/x-www-form-urlencoded"},
+            "disabled": {"url": "${RECEIVER_URL}/hooks/disabled", "enabled": False},
+            "unreachable": {"url": f"http://127.0.0.1:{_closed_port()}/hook"},
+        }
+        seeded = []
+        for name, fields in hooks.items():
+            self.webhooks[name] = _new_object_id()
+            self.webhook_secrets[name] = secrets.token_urlsafe(24)
+            seeded.append({"userpoolId": self.userpool_id, "webhookId": self.webhooks[name],
+                           "name": name, "enabled": True, "events": ["test"],
+                           "contentType": "application/json",
+                           "secret": self.webhook_secrets[name], **fields})
+        seeded.append({"userpoolId": self.other_userpool_id, "webhookId": self.foreign_webhook_id,
+                       "name": "foreign", "url": "${RECEIVER_URL}/hooks/foreign",
+                       "events": ["test"], "secret": secrets.token_urlsafe(24)})
+        seed = {"userpools": [{"id": self.userpool_id, "accessKeySecret": self.access_key_secret},
+                              {"id": self.other_userpool_id,
+                               "accessKeySecret": self.other_access_key_secret}],
+                "webhooks": seeded}
+        path = self.workdir / "seed.json"
+        path.write_text(json.dumps(seed, indent=2), encoding="utf-8")
+        return path
+
+    def _make_tls_files(self) -> list[str]:
+        """Write a test CA, a server cert for loopback names, and an unrelated second CA."""
+        import trustme  # only TLS runs need it
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost", "::1")
+        self.ca_path = str(self.workdir / "ca.pem")
+        ca.cert_pem.write_to_path(self.ca_path)
+        cert_path, key_path = self.workdir / "server-chain.pem", self.workdir / "server-key.pem"
+        cert.private_key_pem.write_to_path(str(key_path))
+        with open(cert_path, "wb") as fh:
+            for blob in cert.cert_chain_pems:
+                fh.write(blob.bytes())
+        self.other_ca_path = str(self.workdir / "other-ca.pem")
+        trustme.CA().cert_pem.write_to_path(self.other_ca_path)
+        return ["--tls-cert", str(cert_path), "--tls-key", str(key_path)]
+
+    # What tests and child processes need -------------------------------------
+
+    def env(self) -> dict[str, str]:
+        """Environment variables pointing a client at these servers."""
+        env = {
+            "GENAUTH_HOST": self.emulator_url,
+            "GENAUTH_ACCESS_KEY_ID": self.access_key_id,
+            "GENAUTH_ACCESS_KEY_SECRET": self.access_key_secret,
+            "GENAUTH_USERPOOL_ID": self.userpool_id,
+            "GENAUTH_WEBHOOK_ID": self.webhooks["deploy"],
+            "RECEIVER_URL": self.receiver_url,
+            # Loopback traffic must never go through a proxy a developer has configured.
+            "NO_PROXY": LOOPBACK_NO_PROXY,
+            "no_proxy": LOOPBACK_NO_PROXY,
+        }
+        if self.ca_path:
+            env["GENAUTH_CA_PATH"] = self.ca_path
+        return env
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("harness: no command given after --", file=sys.stderr)
+        return 2
+    workdir = args.workdir or tempfile.mkdtemp(prefix="genauth-emulator-")
+    # SIGTERM becomes SystemExit so the `with` block below still stops the servers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        with Servers(workdir, tls=args.tls, token_ttl=args.token_ttl) as servers:
+            print(f"harness: emulator {servers.emulator_url}  receiver {servers.receiver_url}"
+                  f"  workdir {workdir}", file=sys.stderr, flush=True)
+            try:
+                return subprocess.call(command, env={**os.environ, **servers.env()})
+            except FileNotFoundError as exc:
+                print(f"harness: {exc}", file=sys.stderr)
+                return 127
+    finally:
+        if not args.workdir and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run a command against a local GenAuth emulator.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    run = sub.add_parser("run", help="start the servers, run CMD, stop the servers")
+    run.add_argument("--tls", action="store_true", help="serve the emulator over HTTPS")
+    run.add_argument("--workdir", help="where seed, certificates and logs go (kept)")
+    run.add_argument("--keep", action="store_true", help="keep the temporary workdir")
+    run.add_argument("--token-ttl", type=int, default=7200)
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")
+    args = parser.parse_args(argv)
+    return _run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

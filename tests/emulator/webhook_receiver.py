@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""A webhook subscriber for tests: records every delivery and answers as configured.
+
+Any path except /__receiver__/* counts as a delivery and is recorded (method,
+path, headers, body text, parsed JSON, time). The default answer is HTTP 200
+{"received": true, "delivery": <sequence number>}. Control API (plain JSON):
+
+    GET  /__receiver__/deliveries   -> {"deliveries": [...]}
+    POST /__receiver__/reset        -> forget deliveries and configuration
+    POST /__receiver__/config       {"status": 200, "body": <any JSON>, "text": "raw",
+                                     "content_type": "...", "delay": seconds}
+
+A config body of {"echo": true, ...} answers {"received": true, "delivery": n, ...,
+"echo": <received JSON body>}. Standard library only:
+
+    python tests/emulator/webhook_receiver.py --port 0 --ready-file ready.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timezone
+
+try:
+    from . import _serving
+except ImportError:  # run as a script: tests/emulator itself is on sys.path
+    import _serving
+
+CONTROL_PREFIX = "/__receiver__/"
+CONFIG_FIELDS = {"status", "body", "text", "content_type", "delay"}
+
+
+class Recorder:
+    """Deliveries and the response configuration, shared by all handler threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.deliveries: list[dict] = []
+            self.config: dict = {}
+
+    def configure(self, config: dict) -> dict:
+        if not isinstance(config, dict):
+            raise ValueError("config must be a JSON object")
+        unknown = set(config) - CONFIG_FIELDS
+        if unknown:
+            raise ValueError(f"unknown config field(s): {', '.join(sorted(unknown))}")
+        status = config.get("status", 200)
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise ValueError("status must be an HTTP status code")
+        delay = config.get("delay", 0)
+        if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
+            raise ValueError("delay must be a number of seconds >= 0")
+        with self.lock:
+            self.config = dict(config)
+            return dict(self.config)
+
+    def record(self, entry: dict) -> tuple[int, dict]:
+        """Store a delivery; returns its 1-based sequence number and the config to answer with."""
+        with self.lock:
+            entry["delivery"] = len(self.deliveries) + 1
+            self.deliveries.append(entry)
+            return entry["delivery"], dict(self.config)
+
+
+def build_reply(sequence: int, config: dict, received_json) -> _serving.Reply:
+    """The configured answer for delivery number `sequence`."""
+    status = config.get("status", 200)
+    if "text" in config:
+        return _serving.Reply(status, str(config["text"]).encode(),
+                              config.get("content_type", "text/plain; charset=utf-8"))
+    body = config.get("body", {"received": True, "delivery": sequence})
+    if isinstance(body, dict) and body.get("echo") is True:
+        extra = {key: value for key, value in body.items() if key != "echo"}
+        body = {"received": True, "delivery": sequence, **extra, "echo": received_json}
+    reply = _serving.json_reply(body, status)
+    if "content_type" in config:
+        reply.content_type = config["content_type"]
+    return reply
+
+
+class ReceiverHandler(_serving.BaseHandler):
+    server_version = "webhook-receiver/1.0"
+    recorder: Recorder  # set on a subclass by build_server()
+
+    def do_GET(self):
+        self._handle()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _handle(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        try:
+            body = self.read_body()
+        except _serving.BodyTooLarge:
+            self.send_reply(_serving.json_reply({"error": "body too large"}, 413))
+            return
+        if url.path.startswith(CONTROL_PREFIX):
+            self.send_reply(self._control(url.path[len(CONTROL_PREFIX):].rstrip("/"), body))
+            return
+
+        text = body.decode("utf-8", errors="replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        sequence, config = self.recorder.record({
+            "time": datetime.now(timezone.utc).isoformat(), "timestamp": time.time(),
+            "method": self.command, "path": url.path, "query": url.query,
+            "headers": self.header_dict(), "body": text, "json": parsed})
+        if config.get("delay"):
+            time.sleep(config["delay"])
+        self.send_reply(build_reply(sequence, config, parsed))
+
+    def _control(self, route: str, body: bytes) -> _serving.Reply:
+        try:
+            if (self.command, route) == ("GET", "deliveries"):
+                with self.recorder.lock:
+                    return _serving.json_reply({"deliveries": list(self.recorder.deliveries)})
+            if (self.command, route) == ("POST", "reset"):
+                self.recorder.reset()
+                return _serving.json_reply({"ok": True})
+            if (self.command, route) == ("POST", "config"):
+                config = json.loads(body.decode("utf-8")) if body.strip() else {}
+                return _serving.json_reply({"ok": True, "config": self.recorder.configure(config)})
+        except ValueError as exc:
+            return _serving.json_reply({"error": str(exc)}, 400)
+        return _serving.json_reply({"error": f"no control route {self.command} {self.path}"}, 404)
+
+
+def build_server(host: str, port: int):
+    """Create (not start) a receiver with its own recorder."""
+    handler = type("BoundReceiverHandler", (ReceiverHandler,), {"recorder": Recorder()})
+    return _serving.make_server(host, port, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--ready-file", help='written as {"url", "port", "pid"} once listening')
+    args = parser.parse_args(argv)
+    server = build_server(args.host, args.port)
+    url = _serving.server_url(server, tls=False)
+    if args.ready_file:
+        _serving.write_ready_file(args.ready_file, {"url": url, "port": server.server_address[1],
+                                                    "pid": os.getpid()})
+    print(f"webhook receiver listening on {url}", file=sys.stderr, flush=True)
+    _serving.serve_until_signalled(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

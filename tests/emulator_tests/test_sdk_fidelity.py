@@ -1,0 +1,109 @@
+"""The official `genauth` Python SDK (5.1.0) works against the emulator unchanged.
+
+If the SDK's exact requests are accepted and its expectations about the answers
+hold, the emulator speaks the same wire format as the real Management API.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+genauth = pytest.importorskip("genauth")
+from genauth import ManagementClient  # noqa: E402
+
+WEBHOOK_DTO_FIELDS = {"webhookId", "createdAt", "updatedAt", "name", "url", "contentType",
+                      "enabled", "events", "secret"}
+
+
+@pytest.fixture
+def client(fresh, monkeypatch):
+    """An SDK client for the seeded pool. The SDK's requests honour proxy variables,
+    so loopback is exempted explicitly."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+    return ManagementClient(access_key_id=fresh.access_key_id,
+                            access_key_secret=fresh.access_key_secret,
+                            host=fresh.emulator_url)
+
+
+def test_trigger_webhook(client, fresh):
+    answer = client.trigger_webhook(fresh.webhooks["deploy"], request_headers={"X-Deploy": "1"},
+                                    request_body={"version": "1.2.3"})
+    assert answer["statusCode"] == 200
+    assert answer["data"]["response"] == {"received": True, "delivery": 1}
+    [delivery] = fresh.receiver.deliveries()
+    assert delivery["json"] == {"version": "1.2.3"} and delivery["headers"]["x-deploy"] == "1"
+
+    # The SDK's exact request was accepted: body with None fields dropped, its headers.
+    [token_call] = fresh.emulator.requests("get-management-token")
+    assert json.loads(token_call["body"]) == {"accessKeyId": fresh.access_key_id,
+                                              "accessKeySecret": fresh.access_key_secret}
+    [call] = fresh.emulator.requests("trigger-webhook")
+    assert json.loads(call["body"]) == {"webhookId": fresh.webhooks["deploy"],
+                                        "requestHeaders": {"X-Deploy": "1"},
+                                        "requestBody": {"version": "1.2.3"}}
+    assert call["headers"]["authorization"].startswith("Bearer ")
+    assert call["headers"]["x-genauth-userpool-id"] == fresh.userpool_id
+    assert call["headers"]["x-genauth-sdk-version"].startswith("genauth-py-sdk:")
+    assert call["statusCode"] == 200
+
+
+def test_trigger_webhook_without_optional_fields(client, fresh):
+    assert client.trigger_webhook(fresh.webhooks["deploy"])["statusCode"] == 200
+    [call] = fresh.emulator.requests("trigger-webhook")
+    assert json.loads(call["body"]) == {"webhookId": fresh.webhooks["deploy"]}
+    assert fresh.receiver.deliveries()[0]["json"] == {}
+
+
+def test_get_webhook(client, fresh):
+    answer = client.get_webhook(fresh.webhooks["form"])
+    assert answer["statusCode"] == 200
+    assert set(answer["data"]) == WEBHOOK_DTO_FIELDS
+    assert answer["data"]["contentType"] == "application/x-www-form-urlencoded"
+    assert client.get_webhook("0123456789abcdef01234567")["statusCode"] == 404
+
+
+def test_list_webhooks(client, fresh):
+    default = client.list_webhooks()
+    assert default["statusCode"] == 200 and default["data"]["totalCount"] == 4
+    page = client.list_webhooks(page=2, limit=3)["data"]
+    assert page["totalCount"] == 4 and len(page["list"]) == 1
+    assert all(set(hook) == WEBHOOK_DTO_FIELDS for hook in default["data"]["list"])
+    assert client.list_webhooks(limit=51)["statusCode"] == 400
+
+
+def test_create_webhook(client, fresh):
+    answer = client.create_webhook(content_type="application/json", events=["test", "login"],
+                                   url=fresh.receiver_url + "/created", name="created")
+    assert answer["statusCode"] == 200
+    hook = answer["data"]
+    assert set(hook) == WEBHOOK_DTO_FIELDS and len(hook["webhookId"]) == 24
+    assert hook["events"] == ["test", "login"] and hook["enabled"] is True
+    assert client.trigger_webhook(hook["webhookId"])["statusCode"] == 200
+    assert fresh.receiver.deliveries()[0]["path"] == "/created"
+
+
+def test_update_delete_logs_and_events(client, fresh):
+    webhook_id = fresh.webhooks["deploy"]
+    assert client.update_webhook(webhook_id, enabled=False)["data"]["enabled"] is False
+    client.trigger_webhook(webhook_id)
+    logs = client.get_webhook_logs(webhook_id, page=1, limit=10)
+    assert logs["statusCode"] == 200 and logs["data"]["totalCount"] == 1
+    events = client.get_webhook_event_list()["data"]
+    assert "test" in {event["value"] for event in events["events"]}
+    deleted = client.delete_webhook([webhook_id])
+    assert deleted["statusCode"] == 200 and deleted["data"] is None
+    assert client.get_webhook(webhook_id)["statusCode"] == 404
+
+
+def test_wrong_secret_is_the_sdk_error(fresh, monkeypatch):
+    from genauth.GenAuthException import GenAuthException
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    client = ManagementClient(access_key_id=fresh.access_key_id, access_key_secret="wrong",
+                              host=fresh.emulator_url)
+    with pytest.raises(GenAuthException):
+        client.trigger_webhook(fresh.webhooks["deploy"])
+    assert fresh.receiver.deliveries() == []

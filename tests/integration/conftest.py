@@ -1,0 +1,122 @@
+"""Integration fixtures: the collection built and installed as users get it, the emulator and receiver on
+loopback, and a runner for ansible-playbook that returns what the playbook saved."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from tests.emulator.harness import Servers
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.dirname(sys.executable)
+
+
+def _galaxy(*args):
+    subprocess.run([os.path.join(BIN, "ansible-galaxy"), *args], check=True, cwd=REPO_ROOT,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory):
+    """Build the collection tarball and install it, as ``ansible-galaxy`` users do."""
+    work = tmp_path_factory.mktemp("collection")
+    _galaxy("collection", "build", "--force", "--output-path", str(work))
+    tarball = next(work.glob("genauth-management-*.tar.gz"))
+    _galaxy("collection", "install", "--force", "-p", str(work / "collections"), str(tarball))
+    return str(work / "collections")
+
+
+class Run(object):
+    """One ansible-playbook run: exit code, output, and the JSON the playbook saved (if any)."""
+
+    def __init__(self, proc, result_file):
+        self.rc = proc.returncode
+        self.output = proc.stdout
+        self.result = None
+        if os.path.exists(result_file):
+            with open(result_file) as handle:
+                self.result = json.load(handle)
+
+    def warnings(self):
+        return [line for line in self.output.splitlines() if "[WARNING]" in line]
+
+
+class Ansible(object):
+    def __init__(self, collections, servers, tmp_path):
+        self.collections = collections
+        self.servers = servers
+        self.tmp_path = tmp_path
+
+    def env(self, overrides=None):
+        env = dict(os.environ)
+        env.update(self.servers.env())
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=self.collections,
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_HOME=str(self.tmp_path / "ansible-home"),
+            ANSIBLE_LOCAL_TEMP=str(self.tmp_path / "ansible-tmp"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_HOST_KEY_CHECKING="0",
+            ANSIBLE_INVENTORY=os.path.join(HERE, "inventory.ini"),
+        )
+        for key, value in (overrides or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def playbook(self, name, extra_vars=None, check=False, verbosity=0, env=None, timeout=180):
+        result_file = str(self.tmp_path / ("result-%s.json" % uuid.uuid4().hex))
+        variables = {"result_file": result_file}
+        variables.update(extra_vars or {})
+        cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(HERE, "playbooks", name),
+               "-e", json.dumps(variables)]
+        if check:
+            cmd.append("--check")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
+        proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path))
+        return Run(proc, result_file)
+
+    def trigger(self, webhook="deploy", **kwargs):
+        """Run the one-task trigger playbook; ``webhook`` is a seeded name or a literal id."""
+        extra = dict(kwargs.pop("extra_vars", {}))
+        extra.setdefault("webhook_id", self.servers.webhooks.get(webhook, webhook))
+        return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def http_servers(tmp_path_factory):
+    with Servers(tmp_path_factory.mktemp("servers")) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def tls_servers(tmp_path_factory):
+    with Servers(tmp_path_factory.mktemp("tls-servers"), tls=True) as servers:
+        yield servers
+
+
+def _fresh(servers):
+    servers.emulator.reset()
+    servers.receiver.reset()
+    return servers
+
+
+@pytest.fixture
+def ansible(collections_path, http_servers, tmp_path):
+    return Ansible(collections_path, _fresh(http_servers), tmp_path)
+
+
+@pytest.fixture
+def tls_ansible(collections_path, tls_servers, tmp_path):
+    return Ansible(collections_path, _fresh(tls_servers), tmp_path)
