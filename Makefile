@@ -20,13 +20,13 @@ demo: venv
 	$(BIN)/python tests/emulator/demo.py
 
 test: venv
-	$(BIN)/python -m pytest tests/unit tests/integration
+	$(BIN)/python -m pytest tests
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit
 
 integration: venv
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest tests/integration tests/emulator_tests
 
 clean:
 	rm -rf $(VENV) $(BUILD) .pytest_cache

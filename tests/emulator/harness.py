@@ -343,3 +343,23 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def install_collection(workdir) -> str:
+    """Build the collection tarball and install it under ``workdir/collections``, as users do.
+
+    Returns the collections path to give Ansible (ANSIBLE_COLLECTIONS_PATH).
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    repo_root = HERE.parents[1]
+    galaxy = str(Path(sys.executable).parent / "ansible-galaxy")
+    collections = str(workdir / "collections")
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": collections}
+    for old in workdir.glob("genauth-management-*.tar.gz"):
+        old.unlink()
+    quiet = dict(check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(workdir)], cwd=repo_root, **quiet)
+    tarball = next(workdir.glob("genauth-management-*.tar.gz"))
+    subprocess.run([galaxy, "collection", "install", "--force", "-p", collections, str(tarball)], **quiet)
+    return collections

@@ -9,26 +9,17 @@ import uuid
 
 import pytest
 
-from tests.emulator.harness import Servers
+from tests.emulator.harness import Servers, install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.path.dirname(sys.executable)
 
 
-def _galaxy(*args):
-    subprocess.run([os.path.join(BIN, "ansible-galaxy"), *args], check=True, cwd=REPO_ROOT,
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory):
-    """Build the collection tarball and install it, as ``ansible-galaxy`` users do."""
-    work = tmp_path_factory.mktemp("collection")
-    _galaxy("collection", "build", "--force", "--output-path", str(work))
-    tarball = next(work.glob("genauth-management-*.tar.gz"))
-    _galaxy("collection", "install", "--force", "-p", str(work / "collections"), str(tarball))
-    return str(work / "collections")
+    """The collection built and installed as ``ansible-galaxy`` users get it."""
+    return install_collection(tmp_path_factory.mktemp("collection"))
 
 
 class Run(object):
