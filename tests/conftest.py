@@ -28,3 +28,40 @@ def _ensure_collection_tree():
 _ensure_collection_tree()
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+
+# The emulator and the webhook receiver, started once per test session and shared by every test folder.
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    """Emulator (HTTP) and receiver on loopback; tests use ``fresh`` to start from the seed state."""
+    from tests.emulator.harness import Servers
+    with Servers(tmp_path_factory.mktemp("servers")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def tls_servers(tmp_path_factory):
+    """Emulator serving HTTPS with a test CA (``ca_path``), plus an unrelated ``other_ca_path``."""
+    from tests.emulator.harness import Servers
+    with Servers(tmp_path_factory.mktemp("tls-servers"), tls=True) as running:
+        yield running
+
+
+def reset_servers(running):
+    """Seed state, no faults, empty logs and default receiver answers."""
+    running.emulator.reset()
+    running.receiver.reset()
+    return running
+
+
+@pytest.fixture
+def fresh(servers):
+    return reset_servers(servers)
+
+
+@pytest.fixture
+def fresh_tls(tls_servers):
+    return reset_servers(tls_servers)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make demo`: build and install the collection, start the emulator and a webhook receiver on loopback,
 run docs/examples/deploy.yml against them, show what the subscriber received, and stop the servers
 (also when something fails)."""

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Local emulator of the GenAuth Management API V3 webhook endpoints.
 
 It answers like the real API (HTTP 200 envelopes with a business statusCode,
@@ -836,7 +836,7 @@ class EmulatorHandler(_serving.BaseHandler):
         if not authorization:
             raise ApiError(401, "Missing authorization header: a Bearer access token is required",
                            Code.TOKEN_MISSING)
-        scheme, _, token = authorization.partition(" ")
+        scheme, _sep, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "Invalid access token: authorization must be 'Bearer <token>'",
                            Code.TOKEN_INVALID)
@@ -911,7 +911,7 @@ def build_server(host: str, port: int, seed: dict, token_ttl: int = 7200,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--seed", help="JSON file with userpools and webhooks")

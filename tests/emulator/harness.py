@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Start the GenAuth emulator and a webhook receiver for a test run, then stop them.
 
 Python API::
@@ -358,8 +358,8 @@ def install_collection(workdir) -> str:
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": collections}
     for old in workdir.glob("genauth-management-*.tar.gz"):
         old.unlink()
-    quiet = dict(check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(workdir)], cwd=repo_root, **quiet)
+    quiet = dict(env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(workdir)], cwd=repo_root, check=True, **quiet)
     tarball = next(workdir.glob("genauth-management-*.tar.gz"))
-    subprocess.run([galaxy, "collection", "install", "--force", "-p", collections, str(tarball)], **quiet)
+    subprocess.run([galaxy, "collection", "install", "--force", "-p", collections, str(tarball)], check=True, **quiet)
     return collections

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """A webhook subscriber for tests: records every delivery and answers as configured.
 
 Any path except /__receiver__/* counts as a delivery and is recorded (method,
@@ -144,7 +144,7 @@ def build_server(host: str, port: int):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ready-file", help='written as {"url", "port", "pid"} once listening')

@@ -368,7 +368,7 @@ def test_delay_after_delivers_even_when_the_client_gives_up(fresh, token):
 
 def test_fault_count_and_token_endpoint_faults(fresh):
     fresh.emulator.add_fault("get-management-token", "http_401", count=2)
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(RuntimeError):
             fresh.emulator.management_token(fresh.access_key_id, fresh.access_key_secret)
     assert fresh.emulator.faults() == []
@@ -392,23 +392,23 @@ def test_bad_fault_spec_is_rejected(fresh):
 # --------------------------------------------------------------------------- TLS
 
 
-def test_tls_works_with_the_test_ca(tls_servers):
-    assert tls_servers.emulator_url.startswith("https://127.0.0.1:")
-    token = tls_servers.emulator.management_token(tls_servers.access_key_id,
-                                                  tls_servers.access_key_secret)
-    response = tls_servers.emulator.call("POST", "trigger-webhook", token,
-                                         json={"webhookId": tls_servers.webhooks["deploy"]})
+def test_tls_works_with_the_test_ca(fresh_tls):
+    assert fresh_tls.emulator_url.startswith("https://127.0.0.1:")
+    token = fresh_tls.emulator.management_token(fresh_tls.access_key_id,
+                                                fresh_tls.access_key_secret)
+    response = fresh_tls.emulator.call("POST", "trigger-webhook", token,
+                                       json={"webhookId": fresh_tls.webhooks["deploy"]})
     assert response.json()["statusCode"] == 200
 
 
 @pytest.mark.parametrize("verify", ["system", "other"])
-def test_tls_fails_without_the_test_ca(tls_servers, verify):
+def test_tls_fails_without_the_test_ca(fresh_tls, verify):
     session = requests.Session()
     session.trust_env = False
-    session.verify = tls_servers.other_ca_path if verify == "other" else True
+    session.verify = fresh_tls.other_ca_path if verify == "other" else True
     with pytest.raises(requests.exceptions.SSLError):
-        session.post(f"{tls_servers.emulator_url}/api/v3/get-management-token", json={}, timeout=5)
-    assert tls_servers.other_ca_path != tls_servers.ca_path
+        session.post(f"{fresh_tls.emulator_url}/api/v3/get-management-token", json={}, timeout=5)
+    assert fresh_tls.other_ca_path != fresh_tls.ca_path
 
 
 # --------------------------------------------------------------------------- short timeouts

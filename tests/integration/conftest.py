@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.emulator.harness import Servers, install_collection
+from tests.emulator.harness import install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,7 +75,7 @@ class Ansible(object):
         if verbosity:
             cmd.append("-" + "v" * verbosity)
         proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path))
+                              universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path), check=False)
         return Run(proc, result_file)
 
     def trigger(self, webhook="deploy", **kwargs):
@@ -85,29 +85,11 @@ class Ansible(object):
         return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def http_servers(tmp_path_factory):
-    with Servers(tmp_path_factory.mktemp("servers")) as servers:
-        yield servers
-
-
-@pytest.fixture(scope="session")
-def tls_servers(tmp_path_factory):
-    with Servers(tmp_path_factory.mktemp("tls-servers"), tls=True) as servers:
-        yield servers
-
-
-def _fresh(servers):
-    servers.emulator.reset()
-    servers.receiver.reset()
-    return servers
+@pytest.fixture
+def ansible(collections_path, fresh, tmp_path):
+    return Ansible(collections_path, fresh, tmp_path)
 
 
 @pytest.fixture
-def ansible(collections_path, http_servers, tmp_path):
-    return Ansible(collections_path, _fresh(http_servers), tmp_path)
-
-
-@pytest.fixture
-def tls_ansible(collections_path, tls_servers, tmp_path):
-    return Ansible(collections_path, _fresh(tls_servers), tmp_path)
+def tls_ansible(collections_path, fresh_tls, tmp_path):
+    return Ansible(collections_path, fresh_tls, tmp_path)

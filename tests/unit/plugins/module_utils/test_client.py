@@ -143,7 +143,8 @@ def test_refused_connection_is_retried(mocked, rec):
     mocked.post(TRIGGER, json=envelope({"response": 1}))
     client(rec).call("POST", "trigger-webhook", json=BODY)
     assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(rec.warnings) == 1
-    assert "Could not connect to https://genauth.test/gw for get-management-token: Failed to establish a new connection: [Errno 111] Connection refused. Check host" in rec.warnings[0]
+    assert ("Could not connect to https://genauth.test/gw for get-management-token: "
+            "Failed to establish a new connection: [Errno 111] Connection refused. Check host") in rec.warnings[0]
 
 
 def test_tls_failure_message(mocked, rec):
