@@ -71,8 +71,8 @@ options:
     type: int
     default: 3
 notes:
-  - All options of this group can be set once for a play with
-    C(module_defaults: {group/genauth.management.genauth: {...}}).
+  - "All options of this group can be set once for a play with
+    C(module_defaults: {group/genauth.management.genauth: {...}})."
   - TLS certificates are verified by default, unlike in GenAuth's official SDKs.
 requirements:
   - requests

@@ -74,6 +74,9 @@ class GenAuthClient(object):
         self._warn = warn or (lambda msg: None)
         self._sleep = sleep
         self._session = requests.Session()
+        if not validate_certs:
+            # The module already warns once that verification is off; urllib3 would add a warning per request.
+            requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         if user_agent:
             self._session.headers["User-Agent"] = user_agent
         self._session.headers["Accept"] = "application/json"

@@ -127,4 +127,3 @@ def parse_response(endpoint, http_status, reason, headers, text):
         request_id=body.get("requestId"),
         data=body.get("data"),
     )
-

@@ -7,8 +7,6 @@
 
 """The one error type of the GenAuth client, and what each kind of failure tells the user to do."""
 
-
-
 # What to do, by the envelope's statusCode class. The API documents these classes, not per-endpoint codes.
 _HINTS = {
     400: "Check the values sent for this call.",

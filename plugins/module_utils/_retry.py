@@ -15,6 +15,7 @@ is worse than reporting the failure.
 """
 
 import email.utils
+import math
 import random
 import time
 
@@ -44,7 +45,7 @@ def parse_retry_after(value, now=None):
         if when is None:
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 

@@ -14,6 +14,7 @@ option, and the key for dict options: ``request_headers['X-A']: value must not c
 """
 
 import json
+import math
 import os
 import re
 import traceback
@@ -147,7 +148,7 @@ def host_url(value):
 
 
 def timeout_seconds(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and math.isnan(value)):
         _fail("must be a number of seconds")
     if not 0 < value <= MAX_TIMEOUT:
         _fail("must be greater than 0 and at most %d seconds" % MAX_TIMEOUT)

@@ -16,12 +16,13 @@ description:
     and the webhook's secret can be masked wherever the subscriber's answer might echo it.
   - Returns the API's response data unchanged in RV(response), so later tasks can use it.
 author:
-  - genauth.management maintainers
+  - genauth.management maintainers (@genauth-ansible)
 extends_documentation_fragment:
   - genauth.management.connection
   - genauth.management.attributes
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: partial
     details:
       - In check mode the module gets a token and looks the webhook up, proving that the credentials work and
