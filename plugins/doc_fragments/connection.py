@@ -22,13 +22,15 @@ options:
     description:
       - Access key ID used to get a management token. For a user pool key this is the user pool ID.
       - Give it with O(access_key_secret), or give O(access_token) instead; exactly one of the two ways.
-      - If not set, the environment variable E(GENAUTH_ACCESS_KEY_ID) is used.
+      - If not set, the environment variable E(GENAUTH_ACCESS_KEY_ID) is used, unless the task gives
+        O(access_token).
     type: str
   access_key_secret:
     description:
       - Secret of the access key (the user pool secret, or a role's access key secret).
       - Never shown in output or results.
-      - If not set, the environment variable E(GENAUTH_ACCESS_KEY_SECRET) is used.
+      - If not set, the environment variable E(GENAUTH_ACCESS_KEY_SECRET) is used, unless the task gives
+        O(access_token).
     type: str
   access_token:
     description:
@@ -36,12 +38,15 @@ options:
       - A rejected token cannot be refreshed; with the key pair the module fetches a new token once when
         the API rejects the current one.
       - Never shown in output or results.
-      - If not set, the environment variable E(GENAUTH_ACCESS_TOKEN) is used.
+      - If not set, the environment variable E(GENAUTH_ACCESS_TOKEN) is used, unless the task gives
+        O(access_key_id) or O(access_key_secret).
+      - Must be visible ASCII without whitespace (a stray newline from a file is refused, not sent).
     type: str
   userpool_id:
     description:
       - User pool ID sent in the C(x-genauth-userpool-id) and C(x-authing-userpool-id) headers.
       - If not set, it is read from the management token's C(scoped_userpool_id) claim.
+      - Must be visible ASCII, as it is sent in HTTP headers.
     type: str
   validate_certs:
     description:

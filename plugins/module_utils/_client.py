@@ -20,6 +20,7 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import to
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
+from ansible_collections.genauth.management.plugins.module_utils._validation import is_header_safe
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -104,17 +105,18 @@ class GenAuthClient(object):
             except GenAuthError as error:
                 if not error.unauthorized:
                     raise
-                if self._auth.refreshable and not refreshed:
-                    refreshed = True
-                    self._auth.invalidate()
-                    self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token "
-                               "and repeated the call once." % endpoint)
-                    continue
                 if not self._auth.refreshable:
                     error.msg += (" The access_token was rejected (expired or revoked?): issue a new one, or give "
                                   "access_key_id and access_key_secret so that tokens are fetched and refreshed.")
                     error.args = (error.msg,)
-                raise
+                    raise
+                if refreshed:
+                    raise
+            refreshed = True
+            self._auth.invalidate()
+            self._auth.token(self._fetch_token)
+            self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token; "
+                       "repeating the call once." % endpoint)
 
     def _fetch_token(self, endpoint, payload):
         return self._with_retries("POST", endpoint, None, payload, {})
@@ -122,7 +124,8 @@ class GenAuthClient(object):
     def _auth_headers(self, token):
         headers = {"Authorization": "Bearer %s" % token}
         userpool_id = self._userpool_id or token_claims(token).get("scoped_userpool_id")
-        if isinstance(userpool_id, str) and userpool_id:
+        # A claim that cannot be a header value (a strange server's) is left out rather than breaking the call.
+        if is_header_safe(userpool_id):
             headers.update((name, userpool_id) for name in USERPOOL_HEADERS)
         return headers
 
@@ -154,6 +157,13 @@ class GenAuthClient(object):
                 "TLS failure talking to %s for %s: %s. If the server uses a private CA, set ca_path to its CA "
                 "bundle; validate_certs=false turns verification off, which is only fit for tests."
                 % (self.host, endpoint, _innermost_reason(exc)), endpoint=endpoint)
+        except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError) as exc:
+            # Raised while building the request, before anything is sent. The exception's text may quote a
+            # header value (the token), so it is not repeated.
+            raise GenAuthError(
+                "Could not build the %s request for %s (%s): a header or the URL holds characters HTTP cannot "
+                "carry. Nothing was sent. Check host, userpool_id and the credentials for stray characters."
+                % (endpoint, self.host, type(exc).__name__), endpoint=endpoint)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(endpoint, exc)
         return parse_response(endpoint, response.status_code, response.reason, response.headers, response.text)
@@ -163,7 +173,7 @@ class GenAuthClient(object):
         if connection_never_made(exc):
             return GenAuthError(
                 "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
-                % (self.host, endpoint, reason), endpoint=endpoint, retryable=True)
+                % (self.host, endpoint, reason), endpoint=endpoint, connect_failed=True)
         if isinstance(exc, requests.exceptions.Timeout):
             what = "no answer within %g s (timeout)" % self._timeout
         elif isinstance(exc, requests.exceptions.ConnectionError):

@@ -19,7 +19,7 @@ import re
 from collections import namedtuple
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError, hint_for
-from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, parse_retry_after
+from ansible_collections.genauth.management.plugins.module_utils._retry import parse_retry_after
 
 SNIPPET_LENGTH = 200
 
@@ -28,19 +28,20 @@ Envelope.__doc__ = "A successful API answer: the envelope's fields, with ``data`
 
 
 def snippet(text, length=SNIPPET_LENGTH):
-    """The first ``length`` characters of a body, on one line, to quote in an error message."""
-    text = re.sub(r"\s+", " ", text or "").strip()
+    """The first ``length`` characters of a body, exactly as sent, to quote in an error message."""
+    text = text or ""
     return text[:length] + ("..." if len(text) > length else "")
 
 
 def _as_int(value):
-    """statusCode as an int when it looks like one (some deployments send strings), else unchanged."""
+    """statusCode as an int when it is a whole number (some deployments send strings), else unchanged."""
     if isinstance(value, bool):
         return value
-    try:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str) and re.match(r"^\s*-?[0-9]{1,9}\s*$", value):
         return int(value)
-    except (TypeError, ValueError):
-        return value
+    return value
 
 
 def _message_text(message):
@@ -70,7 +71,6 @@ def api_error(endpoint, body, http_status=200, retry_after=None):
     return GenAuthError(
         msg, endpoint=endpoint, status_code=status_code, api_code=api_code, request_id=request_id,
         http_status=http_status, retry_after=retry_after,
-        retryable=RetryPolicy.status_is_retryable(status_code) or RetryPolicy.status_is_retryable(http_status),
     )
 
 
@@ -104,8 +104,7 @@ def parse_response(endpoint, http_status, reason, headers, text):
             what = "answered %s" % snippet(text) if text else "sent an empty body"
         raise GenAuthError(
             _join("GenAuth %s failed with %s: the server %s." % (endpoint, status_line, what), hint_for(http_status, endpoint)),
-            endpoint=endpoint, status_code=http_status, http_status=http_status,
-            retryable=RetryPolicy.status_is_retryable(http_status), retry_after=retry_after,
+            endpoint=endpoint, status_code=http_status, http_status=http_status, retry_after=retry_after,
         )
 
     if not is_envelope:

@@ -49,12 +49,14 @@ class GenAuthError(Exception):
     :param api_code: the envelope's ``apiCode`` (a number or a string, as the API sent it).
     :param request_id: the envelope's ``requestId``.
     :param http_status: the real HTTP status code, when a response arrived.
-    :param retryable: True only when the request surely was not processed, or the server asked for a retry.
+    :param connect_failed: True when no connection was made, so the request surely never reached the server.
     :param retry_after: seconds the server asked us to wait (``Retry-After``), if it said so.
+
+    Whether an error is retried is decided from these facts by ``_retry.RetryPolicy`` alone.
     """
 
     def __init__(self, msg, endpoint=None, status_code=None, api_code=None, request_id=None,
-                 http_status=None, retryable=False, retry_after=None):
+                 http_status=None, connect_failed=False, retry_after=None):
         super(GenAuthError, self).__init__(msg)
         self.msg = msg
         self.endpoint = endpoint
@@ -62,7 +64,7 @@ class GenAuthError(Exception):
         self.api_code = api_code
         self.request_id = request_id
         self.http_status = http_status
-        self.retryable = retryable
+        self.connect_failed = connect_failed
         self.retry_after = retry_after
 
     @property

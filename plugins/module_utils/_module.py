@@ -8,11 +8,15 @@
 """What every GenAuth module shares: the connection/auth argument spec (documented by the doc fragment
 ``genauth.management.connection``), validation, the client, and turning errors into ``fail_json``."""
 
+import contextlib
+import os
 import platform
+import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, REQUESTS_IMPORT_ERROR
@@ -26,15 +30,22 @@ COLLECTION_NAME = "genauth.management"
 COLLECTION_VERSION = "0.1.0"
 DEFAULT_HOST = "https://api.genauth.ai"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Credential options and their environment variables. They are not Ansible fallbacks, because a task's own
+# credentials must win over the other kind found in the environment (see credentials_from_environment).
+CREDENTIAL_VARIABLES = (
+    ("access_key_id", "GENAUTH_ACCESS_KEY_ID"),
+    ("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"),
+    ("access_token", "GENAUTH_ACCESS_TOKEN"),
+)
 
 
 def genauth_argument_spec(**module_options):
     """The options every GenAuth module shares, updated with the module's own."""
     spec = dict(
         host=dict(type="str", default=DEFAULT_HOST, fallback=(env_fallback, ["GENAUTH_HOST"])),
-        access_key_id=dict(type="str", no_log=False, fallback=(env_fallback, ["GENAUTH_ACCESS_KEY_ID"])),
-        access_key_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["GENAUTH_ACCESS_KEY_SECRET"])),
-        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["GENAUTH_ACCESS_TOKEN"])),
+        access_key_id=dict(type="str", no_log=False),
+        access_key_secret=dict(type="str", no_log=True),
+        access_token=dict(type="str", no_log=True),
         userpool_id=dict(type="str"),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
@@ -43,6 +54,24 @@ def genauth_argument_spec(**module_options):
     )
     spec.update(module_options)
     return spec
+
+
+def credentials_from_environment(params, environ):
+    """Fill the credential options the task left unset from GENAUTH_* variables; return the values used.
+
+    The task's own credentials win: a task that gives access_token ignores the key pair variables, and one
+    that gives any part of the key pair ignores GENAUTH_ACCESS_TOKEN.
+    """
+    pair_given = bool(params.get("access_key_id") or params.get("access_key_secret"))
+    token_given = bool(params.get("access_token"))
+    used = []
+    for option, variable in CREDENTIAL_VARIABLES:
+        other_kind_given = token_given if option != "access_token" else pair_given
+        value = environ.get(variable)
+        if not params.get(option) and not other_kind_given and value:
+            params[option] = value
+            used.append(value)
+    return used
 
 
 def user_agent():
@@ -66,6 +95,8 @@ class GenAuthModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if VOLUPTUOUS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("voluptuous"), exception=VOLUPTUOUS_IMPORT_ERROR)
+        for value in credentials_from_environment(self.params, os.environ):
+            self.hide(value)
         try:
             self.options = validate(build_schema(rules or {}), self.params)
         except InvalidOptions as exc:
@@ -99,10 +130,24 @@ class GenAuthModule(AnsibleModule):
         if isinstance(value, str) and value:
             self.no_log_values.add(value)
 
-    def fail_from_error(self, error, **result):
-        """End the module with a :class:`GenAuthError`'s message and fields."""
-        result.update(error.result_fields())
-        self.fail_json(msg=error.msg, **result)
+    def warn(self, warning, *args, **kwargs):
+        """Warn with every secret masked: warnings may quote a server's answer, and ansible-core 2.19 no
+        longer masks no_log values in them."""
+        super(GenAuthModule, self).warn(remove_values(warning, self.no_log_values), *args, **kwargs)
+
+    @contextlib.contextmanager
+    def reporting_errors(self, result):
+        """Turn any failure inside the block into ``fail_json`` with ``result``'s fields: a
+        :class:`GenAuthError` with its message and fields, anything else as an unexpected error."""
+        try:
+            yield
+        except GenAuthError as error:
+            result.update(error.result_fields())
+            self.fail_json(msg=error.msg, **result)
+        except Exception as exc:  # pylint: disable=broad-except
+            self.fail_json(msg="Unexpected %s: %s. This is a bug in genauth.management; please report it with "
+                               "the output of -vvv." % (type(exc).__name__, exc),
+                           exception=traceback.format_exc(), **result)
 
 
 def _host_name(url):

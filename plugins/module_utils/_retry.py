@@ -22,7 +22,7 @@ import time
 # HTTP statuses and envelope statusCodes that mean "not processed, come back later".
 RETRYABLE_STATUS_CODES = frozenset((429, 503))
 RETRY_AFTER_CAP = 60.0
-MAX_RETRIES = 10
+MAX_RETRIES = 10  # the largest ``retries`` a user may ask for
 
 
 def parse_retry_after(value, now=None):
@@ -65,12 +65,25 @@ class RetryPolicy(object):
         self.max_delay = max_delay
         self._rng = rng or random.Random()
 
+    @staticmethod
+    def is_retryable(error):
+        """True only when ``error`` proves the request was not processed, or the server asked for a retry.
+
+        A real HTTP error status decides on its own: a gateway's 500 wrapping an upstream 503 envelope may
+        still have reached GenAuth. The envelope's statusCode counts only inside an HTTP 2xx answer.
+        """
+        if error.connect_failed:
+            return True
+        if error.http_status is not None and not 200 <= error.http_status < 300:
+            return error.http_status in RETRYABLE_STATUS_CODES
+        return error.http_status is not None and error.status_code in RETRYABLE_STATUS_CODES
+
     def delay_before_retry(self, error, attempt):
         """Return how long to wait before retrying after ``error``, or None when it must not be retried.
 
         :param error: a :class:`GenAuthError` from attempt number ``attempt`` (0 for the first try).
         """
-        if not error.retryable or attempt >= self.retries:
+        if attempt >= self.retries or not self.is_retryable(error):
             return None
         if error.retry_after is not None:
             return error.retry_after
@@ -78,11 +91,6 @@ class RetryPolicy(object):
         # "Equal jitter": keep half of the step, randomise the other half, so concurrent
         # clients spread out without any of them retrying immediately.
         return step / 2.0 + self._rng.uniform(0, step / 2.0)
-
-    @staticmethod
-    def status_is_retryable(status):
-        """True for an HTTP status or envelope statusCode that asks the client to come back later."""
-        return status in RETRYABLE_STATUS_CODES
 
 
 # urllib3 raises these (wrapped by requests) only before a single byte of the request was sent.

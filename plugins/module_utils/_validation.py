@@ -18,6 +18,7 @@ import math
 import os
 import re
 import traceback
+import unicodedata
 
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,16 +34,28 @@ except ImportError:
 
     Optional = str  # pylint: disable=invalid-name
 
+from ansible_collections.genauth.management.plugins.module_utils._retry import MAX_RETRIES
+
 MAX_TIMEOUT = 3600
-MAX_RETRIES = 10
 # A trigger's body travels through GenAuth to the subscriber; 1 MiB is far above any deployment notice
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ID_LENGTH = 256
 
 # RFC 9110 token characters: what an HTTP header name may contain.
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_ID = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+# Visible ASCII: what a value sent in one of our own HTTP headers (user pool id, token) may contain.
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+\Z")
+
+
+def is_header_safe(text):
+    """True for a non-empty string of visible ASCII: safe to send in one of our own HTTP headers."""
+    return isinstance(text, str) and bool(_HEADER_SAFE.match(text))
+
+
+def _has_space_or_control(text):
+    """Whitespace, or any Unicode control/format character (C0, DEL, C1, zero-width, ...)."""
+    return any(char.isspace() or unicodedata.category(char)[0] == "C" for char in text)
 
 
 class InvalidOptions(ValueError):
@@ -54,18 +67,33 @@ def _fail(msg, *path):
 
 
 def identifier(value):
-    """A non-empty id without whitespace or control characters (webhook ids, user pool ids)."""
+    """A non-empty id without whitespace or control characters (webhook ids)."""
     if not isinstance(value, str) or not value:
         _fail("must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         _fail("must be at most %d characters" % MAX_ID_LENGTH)
-    if not _ID.match(value):
+    if _has_space_or_control(value):
         _fail("must not contain whitespace or control characters")
     return value
 
 
-def optional_identifier(value):
-    return None if value is None else identifier(value)
+def header_identifier(value):
+    """An id we send in an HTTP header (the user pool id): visible ASCII only."""
+    if value is None:
+        return None
+    identifier(value)
+    if not is_header_safe(value):
+        _fail("must contain only visible ASCII characters (it is sent as an HTTP header)")
+    return value
+
+
+def token_text(value):
+    """A bearer token: visible ASCII, as it travels in the Authorization header. The value is never quoted."""
+    if value is None or value == "":
+        return value
+    if not is_header_safe(value):
+        _fail("must contain only visible ASCII characters, without whitespace (check for a stray newline)")
+    return value
 
 
 def request_headers(value):
@@ -97,6 +125,13 @@ def _header_value(name, raw):
         _fail("value must not contain CR or LF", name)
     if "\x00" in raw:
         _fail("value must not contain NUL", name)
+    if any(char != "\t" and unicodedata.category(char) == "Cc" for char in raw):
+        _fail("value must not contain control characters", name)
+    try:
+        raw.encode("latin-1")
+    except UnicodeEncodeError:
+        _fail("value must contain only Latin-1 characters, which is all an HTTP header can carry "
+              "(percent-encode other text)", name)
     return raw
 
 
@@ -132,6 +167,8 @@ def host_url(value):
     if not isinstance(value, str) or not value.strip():
         _fail("must be an http or https URL such as https://api.genauth.ai")
     parts = urlsplit(value.strip())
+    if _has_space_or_control(value.strip()):
+        _fail("must not contain whitespace or control characters")
     if parts.scheme.lower() not in ("http", "https"):
         _fail("must start with http:// or https://")
     if not parts.hostname:
@@ -191,7 +228,8 @@ def exactly_one_credential(params):
 # The rules for the options every GenAuth module shares (see doc fragment genauth.management.connection).
 CONNECTION_RULES = {
     Optional("host"): host_url,
-    Optional("userpool_id"): optional_identifier,
+    Optional("userpool_id"): header_identifier,
+    Optional("access_token"): token_text,
     Optional("ca_path"): ca_file,
     Optional("timeout"): timeout_seconds,
     Optional("retries"): retry_count,

@@ -9,7 +9,19 @@
 
 import json
 
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+
 SECRET_MASK = "********"
+
+
+def _object_data(envelope, endpoint):
+    """The envelope's ``data`` when it is the JSON object the endpoint documents; a clear error otherwise."""
+    if not isinstance(envelope.data, dict):
+        raise GenAuthError(
+            "GenAuth %s answered statusCode 200 without the expected object in data (requestId %s). Check that "
+            "host points at the GenAuth Management API." % (endpoint, envelope.request_id),
+            endpoint=endpoint, status_code=envelope.status_code, request_id=envelope.request_id)
+    return envelope.data
 
 
 def compact(fields):
@@ -58,11 +70,13 @@ class WebhookAPI(object):
 
     def get(self, webhook_id):
         """GET get-webhook: the WebhookDto, secret included (mask it before returning it to a user)."""
-        return normalize_webhook(self._client.call("GET", "get-webhook", params={"webhookId": webhook_id}).data)
+        envelope = self._client.call("GET", "get-webhook", params={"webhookId": webhook_id})
+        return normalize_webhook(_object_data(envelope, "get-webhook"))
 
     def list(self, page=None, limit=None):
         """GET list-webhooks: ``{"totalCount": n, "list": [WebhookDto]}`` for one page (limit at most 50)."""
-        data = self._client.call("GET", "list-webhooks", params=compact({"page": page, "limit": limit})).data or {}
+        envelope = self._client.call("GET", "list-webhooks", params=compact({"page": page, "limit": limit}))
+        data = _object_data(envelope, "list-webhooks")
         return dict(data, list=[normalize_webhook(item) for item in data.get("list") or []])
 
     def create(self, name, url, events, content_type, enabled=None, secret=None):

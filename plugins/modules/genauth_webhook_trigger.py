@@ -31,15 +31,15 @@ options:
   webhook_id:
     description:
       - ID of the webhook to trigger.
-      - Must not be empty or contain whitespace or control characters.
+      - Must not be empty, longer than 256 characters, or contain whitespace or control characters.
     type: str
     required: true
   request_headers:
     description:
       - HTTP headers for GenAuth to send to the webhook's subscriber, as header name to value.
       - Names must be valid HTTP header names (and unique, ignoring case). Values must be strings, numbers or
-        booleans; numbers and booleans are sent as strings (V(true), V(false)). Values containing CR, LF or NUL
-        are refused.
+        booleans; numbers and booleans are sent as strings (V(true), V(false)). Values containing CR, LF, NUL or
+        other control characters, or characters outside Latin-1, are refused.
     type: dict
   request_body:
     description:
@@ -88,16 +88,14 @@ EXAMPLES = r"""
   check_mode: true
   register: preflight
 
-- name: Set the connection once for every GenAuth task of a play
-  hosts: localhost
-  gather_facts: false
+- name: Set the connection once for every GenAuth task of a block (or a whole play)
   module_defaults:
     group/genauth.management.genauth:
       host: https://genauth.example.internal/prefix
       access_key_id: "{{ vault_genauth_access_key_id }}"
       access_key_secret: "{{ vault_genauth_access_key_secret }}"
       ca_path: /etc/pki/internal-ca.pem
-  tasks:
+  block:
     - name: Trigger the release webhook
       genauth.management.genauth_webhook_trigger:
         webhook_id: 6229ffaxxxxxxxxcade3e3d9
@@ -148,8 +146,9 @@ webhook_id:
   type: str
   sample: 6229ffaxxxxxxxxcade3e3d9
 webhook:
-  description: The webhook as GenAuth describes it, with its C(secret) masked.
-  returned: success
+  description:
+    - The webhook as GenAuth describes it (from C(get-webhook)), with its C(secret) masked.
+  returned: success; and on failures after the webhook was looked up
   type: dict
   contains:
     webhookId:
@@ -172,7 +171,7 @@ webhook:
       type: list
       elements: str
     secret:
-      description: Always masked.
+      description: V(********) when the webhook has a secret (empty when it has none).
       type: str
   sample:
     webhookId: 6229ffaxxxxxxxxcade3e3d9
@@ -189,7 +188,6 @@ request:
   sample: {"webhookId": "6229ffaxxxxxxxxcade3e3d9", "requestBody": {"version": "1.4.2"}}
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 from ansible_collections.genauth.management.plugins.module_utils._validation import TRIGGER_RULES
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI, mask_webhook, trigger_payload
@@ -209,32 +207,28 @@ def main():
     webhook_id = options["webhook_id"]
     result = dict(changed=False, webhook_id=webhook_id)
 
-    try:
-        with module.client() as client:
-            api = WebhookAPI(client)
-            webhook = api.get(webhook_id)
-            module.hide((webhook or {}).get("secret"))
-            result["webhook"] = mask_webhook(webhook)
-            if isinstance(webhook, dict) and webhook.get("enabled") is False:
-                module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
+    with module.reporting_errors(result), module.client() as client:
+        api = WebhookAPI(client)
+        webhook = api.get(webhook_id)
+        module.hide(webhook.get("secret"))
+        result["webhook"] = mask_webhook(webhook)
+        if webhook.get("enabled") is False:
+            module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
 
-            if module.check_mode:
-                result.update(changed=True, request=trigger_payload(
-                    webhook_id, options.get("request_headers"), options.get("request_body")))
-                module.exit_json(**result)
+        if module.check_mode:
+            result.update(changed=True, request=trigger_payload(
+                webhook_id, options.get("request_headers"), options.get("request_body")))
+            module.exit_json(**result)
 
-            envelope = api.trigger(webhook_id, options.get("request_headers"), options.get("request_body"))
-    except GenAuthError as error:
-        module.fail_from_error(error, **result)
-
-    data = envelope.data if isinstance(envelope.data, dict) else {}
-    result.update(
-        changed=True,
-        response=data.get("response"),
-        status_code=envelope.status_code,
-        message=envelope.message,
-        request_id=envelope.request_id,
-    )
+        envelope = api.trigger(webhook_id, options.get("request_headers"), options.get("request_body"))
+        data = envelope.data if isinstance(envelope.data, dict) else {}
+        result.update(
+            changed=True,
+            response=data.get("response"),
+            status_code=envelope.status_code,
+            message=envelope.message,
+            request_id=envelope.request_id,
+        )
     module.exit_json(**result)
 
 

@@ -620,7 +620,8 @@ def deliver(webhook: dict, given_headers: dict, body: dict, timeout: float) -> t
     except (TimeoutError, socket.timeout):
         raise fail(603, Code.DELIVERY_TIMEOUT,
                    f"Webhook request to {url} timed out after {timeout:g} seconds") from None
-    except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+    except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as exc:
+        # ValueError: a header value HTTP cannot carry (non-Latin-1 text, CR/LF); the request never left.
         raise fail(601, Code.DELIVERY_FAILED,
                    f"Webhook request to {url} failed: {exc.__class__.__name__}: {exc}") from None
     finally:

@@ -294,7 +294,6 @@ class Servers:
             "GENAUTH_HOST": self.emulator_url,
             "GENAUTH_ACCESS_KEY_ID": self.access_key_id,
             "GENAUTH_ACCESS_KEY_SECRET": self.access_key_secret,
-            "GENAUTH_USERPOOL_ID": self.userpool_id,
             "GENAUTH_WEBHOOK_ID": self.webhooks["deploy"],
             "RECEIVER_URL": self.receiver_url,
             # Loopback traffic must never go through a proxy a developer has configured.
@@ -302,7 +301,7 @@ class Servers:
             "no_proxy": LOOPBACK_NO_PROXY,
         }
         if self.ca_path:
-            env["GENAUTH_CA_PATH"] = self.ca_path
+            env["EMULATOR_CA_PATH"] = self.ca_path
         return env
 
 

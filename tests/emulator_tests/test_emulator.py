@@ -184,6 +184,11 @@ def test_unreachable_subscriber_is_601(fresh, token):
     assert "Connection" in body["message"]
 
 
+def test_header_values_http_cannot_carry_fail_the_delivery(fresh, token):
+    assert_error(trigger(fresh, token, requestHeaders={"X-A": "caf\u00e9 \u20ac"}), 601, "UnicodeEncodeError")
+    assert fresh.receiver.deliveries() == []
+
+
 def test_non_loopback_subscriber_is_refused_without_traffic(fresh, token):
     created = api(fresh, "POST", "create-webhook", token,
                   json={"name": "far", "url": "http://192.0.2.10/hook", "events": ["test"],

@@ -169,7 +169,7 @@ def test_rejected_token_is_refreshed_once(mocked, rec, rejection):
     assert client(rec).call("POST", "trigger-webhook", json=BODY).data == {"response": "ok"}
     triggers = calls_to(mocked, TRIGGER)
     assert [call.request.headers["Authorization"] for call in triggers] == ["Bearer " + TOKEN, "Bearer " + TOKEN2]
-    assert len(rec.warnings) == 1 and "fetched a new token and repeated the call once" in rec.warnings[0]
+    assert len(rec.warnings) == 1 and "fetched a new token; repeating the call once" in rec.warnings[0]
 
 
 def test_refresh_happens_only_once(mocked, rec):
@@ -202,3 +202,35 @@ def test_redirects_are_not_followed(mocked, rec):
     with pytest.raises(GenAuthError, match="redirected to https://evil.example/"):
         client(rec).call("POST", "trigger-webhook", json=BODY)
     assert len(mocked.calls) == 1
+
+
+def test_no_refresh_warning_when_the_new_token_cannot_be_fetched(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TOKEN_URL, json={"statusCode": 500, "message": "token service down"})
+    mocked.post(TRIGGER, json={"statusCode": 401, "message": "revoked"})
+    with pytest.raises(GenAuthError, match="token service down"):
+        client(rec).call("POST", "trigger-webhook", json=BODY)
+    assert rec.warnings == [] and len(calls_to(mocked, TRIGGER)) == 1
+
+
+def test_gateway_500_around_an_upstream_503_is_not_retried(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER, status=500, json={"statusCode": 503, "message": "upstream unavailable"})
+    with pytest.raises(GenAuthError):
+        client(rec).call("POST", "trigger-webhook", json=BODY)
+    assert len(calls_to(mocked, TRIGGER)) == 1 and rec.warnings == []
+
+
+def test_a_token_claim_that_cannot_be_a_header_is_left_out(mocked, rec):
+    from ansible_collections.genauth.management.tests.unit.helpers import make_jwt
+    mocked.post(TOKEN_URL, json=token_reply(make_jwt({"scoped_userpool_id": "\u6c60 1"})))
+    mocked.post(TRIGGER, json=envelope({"response": 1}))
+    client(rec).call("POST", "trigger-webhook", json=BODY)
+    assert "x-genauth-userpool-id" not in calls_to(mocked, TRIGGER)[0].request.headers
+
+
+def test_a_header_requests_refuses_is_reported_without_quoting_it(mocked, rec):
+    with pytest.raises(GenAuthError) as info:
+        client(rec, auth=StaticToken("tok\nen-secret-part")).call("POST", "trigger-webhook", json=BODY)
+    assert "Nothing was sent" in info.value.msg and "en-secret-part" not in info.value.msg
+    assert len(mocked.calls) == 0

@@ -3,6 +3,7 @@ from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
 
 
 def parse(text, http_status=200, reason="OK", **headers):
@@ -32,7 +33,7 @@ def test_business_error_in_http_200():
     assert error.msg.startswith("GenAuth API error on trigger-webhook: Webhook not found "
                                 "(statusCode 404, apiCode 1404, requestId r2).")
     assert "Check that the id exists" in error.msg
-    assert not error.retryable
+    assert not RetryPolicy.is_retryable(error)
 
 
 def test_api_code_may_be_a_string_and_message_a_list():
@@ -44,7 +45,7 @@ def test_api_code_may_be_a_string_and_message_a_list():
 @pytest.mark.parametrize("status", [429, 503])
 def test_throttled_and_unavailable_envelopes_are_retryable(status):
     error = failure('{"statusCode": %d, "message": "busy"}' % status, **{"Retry-After": "3"})
-    assert error.retryable and error.retry_after == 3.0
+    assert RetryPolicy.is_retryable(error) and error.retry_after == 3.0
 
 
 def test_wrong_credentials_hint():
@@ -62,12 +63,12 @@ def test_html_gateway_page_shows_status_and_200_characters():
                                 "<html><head><title>502 Bad Gateway</title>")
     quoted = error.msg.split("answered ", 1)[1].split("...", 1)[0]
     assert len(quoted) == 200
-    assert (error.status_code, error.http_status, error.retryable) == (502, 502, False)
+    assert (error.status_code, error.http_status, RetryPolicy.is_retryable(error)) == (502, 502, False)
 
 
 def test_real_http_503_is_retryable_with_retry_after():
     error = failure("down", 503, "Service Unavailable", **{"Retry-After": "120"})
-    assert error.retryable and error.retry_after == 60.0
+    assert RetryPolicy.is_retryable(error) and error.retry_after == 60.0
 
 
 def test_real_http_error_with_envelope_body():
@@ -93,3 +94,14 @@ def test_redirect_is_reported_not_followed():
 
 def test_empty_error_body():
     assert "the server sent an empty body" in failure("", 500, "Internal Server Error").msg
+
+
+@pytest.mark.parametrize("status_code", ["1e999", "200.5", '"abc"', "null", "true"])
+def test_status_codes_that_are_not_whole_numbers_are_errors(status_code):
+    error = failure('{"statusCode": %s, "message": "odd"}' % status_code)
+    assert error.msg.startswith("GenAuth API error on trigger-webhook: odd")
+
+
+def test_snippet_keeps_the_body_exactly():
+    page = "<html>\r\n<body>\r\n" + "y" * 300
+    assert page[:200] in failure(page, 502, "Bad Gateway").msg

@@ -26,7 +26,7 @@ def test_parse_retry_after_http_date():
 
 
 def retryable(retry_after=None):
-    return GenAuthError("x", retryable=True, retry_after=retry_after)
+    return GenAuthError("x", connect_failed=True, retry_after=retry_after)
 
 
 def test_backoff_grows_exponentially_with_jitter_and_stops_after_retries():
@@ -47,9 +47,21 @@ def test_non_retryable_and_zero_retries():
     assert RetryPolicy(retries=0).delay_before_retry(retryable(), 0) is None
 
 
-@pytest.mark.parametrize("status, expected", [(429, True), (503, True), (500, False), (502, False), (504, False), (200, False)])
-def test_retryable_statuses(status, expected):
-    assert RetryPolicy.status_is_retryable(status) is expected
+@pytest.mark.parametrize("http_status, status_code, expected", [
+    (429, 429, True), (503, 503, True), (500, 500, False), (502, 502, False), (504, 504, False),
+    (200, 429, True), (200, 503, True), (200, 500, False), (200, 601, False), (200, 401, False),
+    # A real HTTP error decides alone: a gateway's 500 around an upstream 503 envelope may have been processed.
+    (500, 503, False), (503, 500, True),
+    # No answer at all (timeout, dropped connection) is never retried.
+    (None, None, False),
+])
+def test_what_is_retryable(http_status, status_code, expected):
+    error = GenAuthError("x", http_status=http_status, status_code=status_code)
+    assert RetryPolicy.is_retryable(error) is expected
+
+
+def test_connection_not_made_is_retryable():
+    assert RetryPolicy.is_retryable(GenAuthError("x", connect_failed=True))
 
 
 def _requests_error(reason):

@@ -68,6 +68,7 @@ def test_bad_webhook_id(webhook_id, rule):
     ({"Bad Name": "x"}, "request_headers['Bad Name']: is not a valid HTTP header name"),
     ({"X-A\r\nInjected": "x"}, "is not a valid HTTP header name"),
     ({"": "x"}, "request_headers['']: is not a valid HTTP header name"),
+    ({"X-A\n": "x"}, "is not a valid HTTP header name"),
     ({"X-A": ["list"]}, "request_headers['X-A']: value must be a string, number or boolean, not list"),
     ({"X-A": None}, "request_headers['X-A']: value must be a string, number or boolean, not NoneType"),
     ({"X-A": "1", "x-a": "2"}, "duplicates header 'X-A'"),
@@ -140,3 +141,26 @@ def test_every_broken_rule_is_reported_once():
     msg = refused(timeout=0, retries=99, request_body="[]")
     assert msg.startswith("Invalid options: ")
     assert msg.count("timeout:") == 1 and "retries:" in msg and "request_body:" in msg
+
+
+@pytest.mark.parametrize("options, rule", [
+    (dict(webhook_id="wh\u0085x"), "webhook_id: must not contain whitespace or control characters"),
+    (dict(webhook_id="wh\u200bx"), "webhook_id: must not contain whitespace or control characters"),
+    (dict(userpool_id="\u6c60"), "userpool_id: must contain only visible ASCII characters"),
+    (dict(access_key_id=None, access_key_secret=None, access_token="eyJ.abc\n"),
+     "access_token: must contain only visible ASCII characters, without whitespace"),
+    (dict(request_headers={"X-A": "caf\u00e9 \u20ac"}), "request_headers['X-A']: value must contain only Latin-1"),
+    (dict(request_headers={"X-A": "a\x07b"}), "request_headers['X-A']: value must not contain control characters"),
+    (dict(host="https://api gen.ai"), "host: must not contain whitespace or control characters"),
+])
+def test_values_that_http_cannot_carry_are_refused(options, rule):
+    params = dict(BASE, webhook_id="wh1")
+    params.update(options)
+    with pytest.raises(v.InvalidOptions) as info:
+        v.validate(SCHEMA, params)
+    assert rule in str(info.value)
+    assert "eyJ.abc" not in str(info.value)
+
+
+def test_latin1_and_tab_header_values_are_fine():
+    assert check(request_headers={"X-A": "caf\u00e9\tok"})["request_headers"] == {"X-A": "caf\u00e9\tok"}

@@ -71,3 +71,14 @@ def test_mask_webhook_hides_only_the_secret():
     assert dict(masked, secret="whsec") == WEBHOOK
     assert mask_webhook(dict(WEBHOOK, secret=""))["secret"] == ""
     assert mask_webhook(None) is None
+
+
+@pytest.mark.parametrize("data", [None, [], "text", 5])
+def test_get_and_list_refuse_answers_without_an_object(mocked, api, data):
+    from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+    mocked.get(API + "get-webhook", json=envelope(data))
+    mocked.get(API + "list-webhooks", json=envelope(data))
+    with pytest.raises(GenAuthError, match="get-webhook answered statusCode 200 without the expected object"):
+        api.get("wh1")
+    with pytest.raises(GenAuthError, match="list-webhooks answered statusCode 200 without the expected object"):
+        api.list()

@@ -25,6 +25,16 @@ WEBHOOK = {"webhookId": "wh1", "name": "deploys", "url": "http://127.0.0.1:9/hoo
            "enabled": True, "events": ["test"], "secret": WEBHOOK_SECRET}
 
 
+@pytest.fixture(autouse=True)
+def no_leftover_warnings():
+    """Warnings are process-global in ansible-core; each module run here must start without any."""
+    from ansible.module_utils.common import warnings
+    for name in ("_global_warnings", "_global_deprecations"):
+        store = getattr(warnings, name, None)
+        if store is not None:
+            store.clear()
+
+
 def run(capsys, **args):
     params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, webhook_id="wh1")
     params.update(args)
@@ -149,3 +159,63 @@ def test_plain_http_to_a_remote_host_warns(capsys, mocked):
     mocked.get("http://genauth.test/api/v3/get-webhook", json=envelope(WEBHOOK))
     dummy, result, dummy = run(capsys, host="http://genauth.test", _ansible_check_mode=True)
     assert any("plain http" in warning for warning in warnings_of(result))
+
+
+def test_task_token_wins_over_key_pair_in_environment(capsys, mocked, monkeypatch):
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_ID", "pool-1")
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+    mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
+    mocked.post(API + "trigger-webhook", json=envelope({"response": 1}))
+    code, result, dummy = run(capsys, access_key_id=None, access_key_secret=None, access_token=TOKEN)
+    assert code == 0, result
+    assert not [c for c in mocked.calls if c.request.url.endswith("/get-management-token")]
+    assert mocked.calls[0].request.headers["Authorization"] == "Bearer " + TOKEN
+
+
+def test_key_id_in_task_with_secret_from_environment(capsys, api, monkeypatch):
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+    monkeypatch.setenv("GENAUTH_ACCESS_TOKEN", TOKEN)  # ignored: the task chose the key pair
+    api.post(API + "trigger-webhook", json=envelope({"response": 1}))
+    code, result, out = run(capsys, access_key_secret=None)
+    assert code == 0, result
+    assert json.loads(api.calls[0].request.body)["accessKeySecret"] == KEY_SECRET
+    assert KEY_SECRET not in out
+
+
+def test_both_kinds_in_environment_are_refused(capsys, mocked, monkeypatch):
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_ID", "pool-1")
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+    monkeypatch.setenv("GENAUTH_ACCESS_TOKEN", TOKEN)
+    code, result, out = run(capsys, access_key_id=None, access_key_secret=None)
+    assert code == 1 and "not both" in result["msg"] and len(mocked.calls) == 0
+    assert KEY_SECRET not in out and TOKEN not in out
+
+
+def test_retry_warnings_never_show_secrets(capsys, mocked):
+    # A gateway page that echoes the secret the module just sent, then a success.
+    mocked.post(API + "get-management-token", status=503, body="echo " + KEY_SECRET, headers={"Retry-After": "0"})
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", status=503, body="echo " + TOKEN, headers={"Retry-After": "0"})
+    mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
+    mocked.post(API + "trigger-webhook", json=envelope({"response": 1}))
+    code, result, out = run(capsys)
+    assert code == 0 and len(warnings_of(result)) == 2
+    assert KEY_SECRET not in out and TOKEN not in out
+
+
+def test_webhook_answer_that_is_not_an_object(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", json=envelope(["not", "a", "webhook"]))
+    code, result, dummy = run(capsys)
+    assert code == 1 and "without the expected object" in result["msg"] and not triggers(mocked)
+
+
+def test_unexpected_errors_fail_cleanly(capsys, api, monkeypatch):
+    from ansible_collections.genauth.management.plugins.module_utils import _webhooks
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("surprise")
+    monkeypatch.setattr(_webhooks.WebhookAPI, "trigger", broken)
+    code, result, dummy = run(capsys)
+    assert code == 1 and result["msg"].startswith("Unexpected RuntimeError: surprise.")
+    assert result["webhook_id"] == "wh1"
