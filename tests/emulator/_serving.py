@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import ssl
+import urllib.parse
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -92,6 +93,33 @@ class BaseHandler(BaseHTTPRequestHandler):
         # slow or failing TLS client only blocks its own handler thread, not accept().
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
+
+    # Subclasses set these: the path prefix of their control API, and the reply to an oversized body.
+    control_prefix = "/__control__/"
+
+    def too_large_reply(self) -> "Reply":
+        return json_reply({"error": "body too large"}, 413)
+
+    def do_GET(self):
+        """Every method comes here: read the body, route the control API, hand the rest to serve()."""
+        url = urllib.parse.urlsplit(self.path)
+        try:
+            body = self.read_body()
+        except BodyTooLarge:
+            self.send_reply(self.too_large_reply())
+            return
+        if url.path.startswith(self.control_prefix):
+            self.send_reply(self.control(url.path[len(self.control_prefix):].rstrip("/"), body))
+            return
+        self.serve(url, body)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def control(self, route: str, body: bytes) -> "Reply":
+        raise NotImplementedError
+
+    def serve(self, url, body: bytes) -> None:
+        raise NotImplementedError
 
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
         """Silence the per-request stderr line; the servers keep their own logs."""

@@ -761,23 +761,12 @@ class EmulatorHandler(_serving.BaseHandler):
     issuer: TokenIssuer
     delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT
 
-    def do_GET(self):
-        self._handle()
+    control_prefix = CONTROL_PREFIX
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    def too_large_reply(self) -> Reply:
+        return json_reply(ApiError(413, "Request body too large", Code.PAYLOAD_TOO_LARGE).envelope())
 
-    def _handle(self) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        try:
-            body = self.read_body()
-        except _serving.BodyTooLarge:
-            self.send_reply(json_reply(ApiError(413, "Request body too large",
-                                                Code.PAYLOAD_TOO_LARGE).envelope()))
-            return
-        if url.path.startswith(CONTROL_PREFIX):
-            self.send_reply(self._control(url.path[len(CONTROL_PREFIX):], body))
-            return
-
+    def serve(self, url, body: bytes) -> None:
         endpoint_name = url.path[len(API_PREFIX):] if url.path.startswith(API_PREFIX) else None
         entry = {"time": now_iso(), "timestamp": time.time(), "method": self.command,
                  "path": url.path, "query": url.query, "headers": self.header_dict(),
@@ -864,7 +853,7 @@ class EmulatorHandler(_serving.BaseHandler):
 
     # Control API --------------------------------------------------------------
 
-    def _control(self, route: str, body: bytes) -> Reply:
+    def control(self, route: str, body: bytes) -> Reply:
         """Plain-JSON test controls; these calls are not put in the request log."""
         handlers = {
             ("POST", "faults"): self._control_add_fault,

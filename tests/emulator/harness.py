@@ -67,18 +67,26 @@ def _session(ca_path: str | None) -> requests.Session:
     return session
 
 
-class EmulatorControl:
-    """Client for the emulator's /__emulator__/ control API, plus raw API calls."""
+class _ControlClient:
+    """JSON calls to a server's control API under ``prefix``."""
+
+    prefix = ""
 
     def __init__(self, base_url: str, ca_path: str | None = None):
         self.base_url = base_url
         self.session = _session(ca_path)
 
     def _control(self, method: str, route: str, payload: dict | None = None) -> dict:
-        response = self.session.request(method, f"{self.base_url}/__emulator__/{route}",
+        response = self.session.request(method, f"{self.base_url}{self.prefix}{route}",
                                         json=payload, timeout=10)
         response.raise_for_status()
         return response.json()
+
+
+class EmulatorControl(_ControlClient):
+    """Client for the emulator's /__emulator__/ control API, plus raw API calls."""
+
+    prefix = "/__emulator__/"
 
     def add_fault(self, endpoint: str, kind: str, **options) -> dict:
         """Inject a fault; options: count, status, retry_after, delay, phase, text."""
@@ -125,18 +133,10 @@ class EmulatorControl:
         return body["data"]["access_token"]
 
 
-class ReceiverControl:
+class ReceiverControl(_ControlClient):
     """Client for the webhook receiver's /__receiver__/ control API."""
 
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.session = _session(None)
-
-    def _control(self, method: str, route: str, payload: dict | None = None) -> dict:
-        response = self.session.request(method, f"{self.base_url}/__receiver__/{route}",
-                                        json=payload, timeout=10)
-        response.raise_for_status()
-        return response.json()
+    prefix = "/__receiver__/"
 
     def deliveries(self) -> list[dict]:
         return self._control("GET", "deliveries")["deliveries"]

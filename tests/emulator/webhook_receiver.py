@@ -24,7 +24,6 @@ import os
 import sys
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timezone
 
 try:
@@ -92,22 +91,9 @@ class ReceiverHandler(_serving.BaseHandler):
     server_version = "webhook-receiver/1.0"
     recorder: Recorder  # set on a subclass by build_server()
 
-    def do_GET(self):
-        self._handle()
+    control_prefix = CONTROL_PREFIX
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    def _handle(self) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        try:
-            body = self.read_body()
-        except _serving.BodyTooLarge:
-            self.send_reply(_serving.json_reply({"error": "body too large"}, 413))
-            return
-        if url.path.startswith(CONTROL_PREFIX):
-            self.send_reply(self._control(url.path[len(CONTROL_PREFIX):].rstrip("/"), body))
-            return
-
+    def serve(self, url, body: bytes) -> None:
         text = body.decode("utf-8", errors="replace")
         try:
             parsed = json.loads(text) if text else None
@@ -121,7 +107,7 @@ class ReceiverHandler(_serving.BaseHandler):
             time.sleep(config["delay"])
         self.send_reply(build_reply(sequence, config, parsed))
 
-    def _control(self, route: str, body: bytes) -> _serving.Reply:
+    def control(self, route: str, body: bytes) -> _serving.Reply:
         try:
             if (self.command, route) == ("GET", "deliveries"):
                 with self.recorder.lock:
