@@ -57,7 +57,7 @@ def genauth_argument_spec(**module_options):
 
 
 def credentials_from_environment(params, environ):
-    """Fill the credential options the task left unset from GENAUTH_* variables; return the values used.
+    """Fill the credential options the task left unset from GENAUTH_* variables; return the secrets used.
 
     The task's own credentials win: a task that gives access_token ignores the key pair variables, and one
     that gives any part of the key pair ignores GENAUTH_ACCESS_TOKEN.
@@ -70,7 +70,8 @@ def credentials_from_environment(params, environ):
         value = environ.get(variable)
         if not params.get(option) and not other_kind_given and value:
             params[option] = value
-            used.append(value)
+            if option != "access_key_id":  # the id is not a secret (it is the user pool id)
+                used.append(value)
     return used
 
 
@@ -113,7 +114,7 @@ class GenAuthModule(AnsibleModule):
         if options.get("access_token"):
             auth = StaticToken(options["access_token"])
         else:
-            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.no_log_values.add)
+            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.hide)
         return GenAuthClient(
             options["host"], auth,
             userpool_id=options.get("userpool_id"),
