@@ -34,7 +34,24 @@ class Run(object):
                 self.result = json.load(handle)
 
     def warnings(self):
-        return [line for line in self.output.splitlines() if "[WARNING]" in line]
+        """The [WARNING] messages, each on one line.
+
+        ansible-core before 2.19 wraps a warning at the terminal width; its continuation lines start at the
+        left margin, unlike the indented JSON that verbose output prints, and unlike task and status lines.
+        """
+        found, continuing = [], False
+        for line in self.output.splitlines():
+            if "[WARNING]:" in line:
+                found.append(line.split("[WARNING]:", 1)[1].strip())
+                continuing = True
+            elif continuing and line[:1].strip() and not line.startswith(_NOT_CONTINUATIONS):
+                found[-1] += " " + line.strip()
+            else:
+                continuing = False
+        return found
+
+
+_NOT_CONTINUATIONS = ("[", "TASK", "PLAY", "ok:", "changed:", "fatal:", "failed:", "skipping:", "...", "<", "{", "}")
 
 
 class Ansible(object):
