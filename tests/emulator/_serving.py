@@ -14,9 +14,9 @@ import os
 import signal
 import socket
 import ssl
-import urllib.parse
 import sys
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -239,3 +239,13 @@ def serve_until_signalled(server: QuietThreadingServer) -> None:
             break
     server.shutdown()
     server.server_close()
+
+
+def run_server(server, name: str, ready_file: str | None, tls: bool = False) -> int:
+    """Announce where ``server`` listens (ready file and stderr), then serve until SIGTERM/SIGINT."""
+    url = server_url(server, tls=tls)
+    if ready_file:
+        write_ready_file(ready_file, {"url": url, "port": server.server_address[1], "pid": os.getpid()})
+    print(f"{name} listening on {url}", file=sys.stderr, flush=True)
+    serve_until_signalled(server)
+    return 0

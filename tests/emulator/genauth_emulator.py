@@ -918,13 +918,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = build_server(args.host, args.port, load_seed(args.seed), args.token_ttl,
                           args.delivery_timeout, args.log_file, args.tls_cert, args.tls_key)
-    url = _serving.server_url(server, tls=bool(args.tls_cert))
-    if args.ready_file:
-        _serving.write_ready_file(args.ready_file, {"url": url, "port": server.server_address[1],
-                                                    "pid": os.getpid()})
-    print(f"genauth emulator listening on {url}", file=sys.stderr, flush=True)
-    _serving.serve_until_signalled(server)
-    return 0
+    return _serving.run_server(server, "genauth emulator", args.ready_file, tls=bool(args.tls_cert))
 
 
 if __name__ == "__main__":

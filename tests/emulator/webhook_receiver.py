@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -136,13 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-file", help='written as {"url", "port", "pid"} once listening')
     args = parser.parse_args(argv)
     server = build_server(args.host, args.port)
-    url = _serving.server_url(server, tls=False)
-    if args.ready_file:
-        _serving.write_ready_file(args.ready_file, {"url": url, "port": server.server_address[1],
-                                                    "pid": os.getpid()})
-    print(f"webhook receiver listening on {url}", file=sys.stderr, flush=True)
-    _serving.serve_until_signalled(server)
-    return 0
+    return _serving.run_server(server, "webhook receiver", args.ready_file)
 
 
 if __name__ == "__main__":
