@@ -152,6 +152,31 @@ def test_timeout_is_not_retried(ansible):
     assert len(deliveries(ansible)) == 1
 
 
+def test_dropped_connection_after_delivery_is_not_retried(ansible):
+    ansible.servers.emulator.add_fault("trigger-webhook", "drop", phase="after")
+    run = ansible.trigger()
+    assert run.result["failed"] is True and "the connection broke before the answer arrived" in run.result["msg"]
+    assert len(calls(ansible, "trigger-webhook")) == 1 and len(deliveries(ansible)) == 1
+    assert "Traceback" not in run.output
+
+
+def test_invalid_json_answer(ansible):
+    ansible.servers.emulator.add_fault("trigger-webhook", "invalid_json")
+    run = ansible.trigger()
+    assert run.result["failed"] is True and "with a body that is not JSON" in run.result["msg"]
+    assert "Traceback" not in run.output
+
+
+def test_refused_connection_is_retried_then_reported(ansible):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    run = ansible.trigger(extra_vars={"genauth_host": "http://127.0.0.1:%d" % closed_port, "retries": 1})
+    assert run.result["failed"] is True and "Could not connect to http://127.0.0.1:%d" % closed_port in run.result["msg"]
+    assert len([w for w in run.warnings() if "retry 1 of 1" in w]) == 1
+
+
 def test_html_gateway_page(ansible):
     ansible.servers.emulator.add_fault("trigger-webhook", "html", status=502)
     run = ansible.trigger()
