@@ -341,6 +341,9 @@ class Store:
             self.logs: list[dict] = []
             self.faults: list[Fault] = []
             self.requests: list[dict] = []
+            # Requests still in flight at a reset (a slow "delay" fault) belong to the test before it:
+            # each entry carries the generation it arrived in, and stale ones are not logged.
+            self.generation = getattr(self, "generation", 0) + 1
 
     @staticmethod
     def _new_webhook_record(userpool_id: str, fields: dict) -> dict:
@@ -438,6 +441,8 @@ class Store:
 
     def record_request(self, entry: dict) -> None:
         with self.lock:
+            if entry.pop("generation", self.generation) != self.generation:
+                return
             self.requests.append(entry)
             if self._log_file:
                 with open(self._log_file, "a", encoding="utf-8") as fh:
@@ -772,7 +777,7 @@ class EmulatorHandler(_serving.BaseHandler):
                  "path": url.path, "query": url.query, "headers": self.header_dict(),
                  "body": body.decode("utf-8", errors="replace"),
                  "endpoint": endpoint_name if endpoint_name in ENDPOINTS else None,
-                 "fault": None}
+                 "fault": None, "generation": self.store.generation}
         reply = self._api(endpoint_name, url.query, body, entry)
         entry["httpStatus"] = reply.status if reply else None
         entry["statusCode"] = (reply.envelope_status if reply and reply.envelope_status is not None

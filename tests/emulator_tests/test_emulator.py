@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import urllib.parse
 
@@ -369,6 +370,18 @@ def test_delay_after_delivers_even_when_the_client_gives_up(fresh, token):
     with pytest.raises(requests.Timeout):
         trigger(fresh, token, timeout=0.3)
     assert len(fresh.receiver.deliveries()) == 1
+
+
+def test_a_request_in_flight_at_reset_is_not_logged_after_it(fresh, token):
+    fresh.emulator.add_fault("trigger-webhook", "delay", delay=1, phase="after")
+    slow = threading.Thread(target=trigger, args=(fresh, token))
+    slow.start()
+    deadline = time.monotonic() + 5
+    while not fresh.receiver.deliveries() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fresh.emulator.reset()
+    slow.join()
+    assert fresh.emulator.requests() == []
 
 
 def test_fault_count_and_token_endpoint_faults(fresh):
