@@ -153,6 +153,3 @@ class GenAuthModule(AnsibleModule):
 
 def _host_name(url):
     return (urlsplit(url).hostname or "").lower()
-
-
-__all__ = ["GenAuthModule", "GenAuthError", "genauth_argument_spec", "user_agent", "DEFAULT_HOST"]
