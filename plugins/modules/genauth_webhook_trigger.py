@@ -53,8 +53,11 @@ options:
     description:
       - Several webhooks to trigger in one task, instead of O(webhook_id). They share one management token
         and one pool of keep-alive connections, and up to O(concurrency) are triggered at the same time.
-      - Every item is tried, even when others fail; the task then fails, naming each failed item. RV(results)
-        holds one entry per item, in the order given.
+      - Every item is tried, even when others fail; each failure adds a warning, and the task then fails,
+        naming each failed item. RV(results) holds one entry per item, in the order given, on success and on
+        failure (so a task with C(failed_when) or C(ignore_errors) can still read it).
+      - The management token is fetched once, first; if that fails, no item is tried and every entry of
+        RV(results) carries that error.
       - Each item is validated with the same rules as a single trigger, before anything is sent. At most
         1000 items.
     type: list
@@ -334,10 +337,17 @@ def trigger_one(module, options):
 
 def trigger_many(module, options):
     """Trigger every item of ``webhooks`` on one client (one token, shared connections), ``concurrency`` at
-    a time; every item is tried, and the task fails afterwards if any item failed."""
+    a time. Every item is tried; each failure adds a warning, and the task fails afterwards naming them."""
     items, concurrency = options["webhooks"], options["concurrency"]
     with module.reporting_errors(dict(changed=False)), module.client(pool_size=concurrency) as client:
-        client.authenticate()  # bad credentials fail the task once, not once per webhook
+        try:
+            client.authenticate()  # bad credentials fail the task once, not once per webhook
+        except GenAuthError as error:
+            msg = "None of the %d webhooks was triggered: %s" % (len(items), error.msg)
+            module.warn(msg)
+            module.fail_json(msg=msg, changed=False, results=[
+                dict(error.result_fields(), webhook_id=item["webhook_id"], changed=False, failed=True, msg=error.msg)
+                for item in items])
         api = WebhookAPI(client)
 
         def attempt(item):
@@ -346,23 +356,23 @@ def trigger_many(module, options):
                 trigger(module, api, item, entry)
             except GenAuthError as error:
                 entry.update(error.result_fields(), failed=True, msg=error.msg)
+                module.warn("Webhook %s failed: %s" % (item["webhook_id"], error.msg))
                 return entry
             entry.update(failed=False, msg="Would trigger (check mode)" if module.check_mode else "Triggered")
             return entry
 
         outcomes = run_each(attempt, items, concurrency)
 
-    results, exception = [], None
+    results, summary = [], dict(changed=False)
     for item, outcome in zip(items, outcomes):
         if outcome.failed:  # not a GenAuthError: a bug, reported per item rather than losing the others
-            msg, exception = unexpected_error(outcome.error)
+            msg, summary["exception"] = unexpected_error(outcome.error)
+            module.warn("Webhook %s failed: %s" % (item["webhook_id"], msg))
             results.append(dict(webhook_id=item["webhook_id"], changed=False, failed=True, msg=msg))
         else:
             results.append(outcome.value)
+    summary.update(changed=any(entry["changed"] for entry in results), results=results)
     failed = [(index, entry) for index, entry in enumerate(results) if entry["failed"]]
-    summary = dict(changed=any(entry["changed"] for entry in results), results=results)
-    if exception:
-        summary["exception"] = exception
     if failed:
         module.fail_json(
             msg="%d of %d webhooks failed: %s" % (len(failed), len(results), " ".join(

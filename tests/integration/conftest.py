@@ -81,12 +81,18 @@ class Ansible(object):
                 env[key] = value
         return env
 
-    def playbook(self, name, extra_vars=None, check=False, verbosity=0, env=None, timeout=180):
+    def playbook(self, name, extra_vars=None, check=False, verbosity=0, env=None, timeout=180, vars_file=None):
+        """Run a playbook of playbooks/. ``vars_file`` variables are passed as ``-e @file``: ansible-playbook
+        echoes command-line extra vars at -vvvv, so secrets go in a file, as users pass them."""
         result_file = str(self.tmp_path / ("result-%s.json" % uuid.uuid4().hex))
         variables = {"result_file": result_file}
         variables.update(extra_vars or {})
         cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(HERE, "playbooks", name),
                "-e", json.dumps(variables)]
+        if vars_file:
+            path = self.tmp_path / ("vars-%s.json" % uuid.uuid4().hex)
+            path.write_text(json.dumps(vars_file))
+            cmd += ["-e", "@%s" % path]
         if check:
             cmd.append("--check")
         if verbosity:

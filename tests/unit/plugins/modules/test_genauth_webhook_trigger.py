@@ -271,6 +271,7 @@ def test_webhooks_every_item_is_tried_and_the_task_names_the_failures(capsys, ma
     assert code == 1 and result["failed"] is True and result["changed"] is True
     assert result["msg"].startswith("1 of 3 webhooks failed: [1] missing: ") and "Webhook not found" in result["msg"]
     assert [e["failed"] for e in result["results"]] == [False, True, False]
+    assert [w for w in warnings_of(result) if w.startswith("Webhook missing failed: ")]
     failed = result["results"][1]
     assert (failed["status_code"], failed["api_code"], failed["request_id"]) == (404, 1404, "r404")
     assert sorted(json.loads(c.request.body)["webhookId"] for c in triggers(many)) == ["wh1", "wh3"]
@@ -288,7 +289,10 @@ def test_webhooks_check_mode_triggers_nothing(capsys, many):
 def test_webhooks_bad_credentials_fail_once_before_any_webhook(capsys, mocked):
     mocked.post(API + "get-management-token", json={"statusCode": 401, "message": "bad key", "requestId": "r"})
     code, result, dummy = run_many(capsys, [dict(webhook_id="wh1"), dict(webhook_id="wh2")])
-    assert code == 1 and "bad key" in result["msg"] and "results" not in result
+    assert code == 1 and result["msg"].startswith("None of the 2 webhooks was triggered: ") and "bad key" in result["msg"]
+    assert [(e["webhook_id"], e["failed"], e["status_code"]) for e in result["results"]] == [
+        ("wh1", True, 401), ("wh2", True, 401)]
+    assert warnings_of(result) == [result["msg"]]
     assert [c.request.url.rsplit("/", 1)[1] for c in mocked.calls] == ["get-management-token"]
 
 
