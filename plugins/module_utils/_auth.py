@@ -9,6 +9,7 @@
 
 import base64
 import json
+import threading
 import time
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
@@ -43,12 +44,16 @@ class StaticToken(object):
     def token(self, fetch):
         return self._token
 
-    def invalidate(self):
+    def renew(self, rejected, fetch):
         """A rejected static token stays rejected; the caller reports it."""
+        return None
 
 
 class AccessKeyToken(object):
     """A token fetched with the access key pair, cached for the run and refreshed when it expires or is rejected.
+
+    Safe to share between threads: concurrent callers wait for one fetch and share its token, and a token
+    rejected by several calls at once is replaced once.
 
     :param access_key_id: the access key id (for a user pool key, the user pool id).
     :param access_key_secret: the matching secret.
@@ -64,16 +69,22 @@ class AccessKeyToken(object):
         self._clock = clock
         self._token = None
         self._expires_at = None
+        self._lock = threading.Lock()
 
     def token(self, fetch):
         """Return a valid token, fetching one with ``fetch(endpoint, payload) -> Envelope`` when needed."""
-        if self._token is None or (self._expires_at is not None and self._clock() >= self._expires_at):
-            self._token, self._expires_at = self._fetch(fetch)
-        return self._token
+        with self._lock:
+            if self._token is None or (self._expires_at is not None and self._clock() >= self._expires_at):
+                self._token, self._expires_at = self._fetch(fetch)
+            return self._token
 
-    def invalidate(self):
-        self._token = None
-        self._expires_at = None
+    def renew(self, rejected, fetch):
+        """Replace the token ``rejected`` (answered with 401) and return the new one; if another call has
+        replaced it already, return that token instead of fetching again."""
+        with self._lock:
+            if self._token is None or self._token == rejected:
+                self._token, self._expires_at = self._fetch(fetch)
+            return self._token
 
     def _fetch(self, fetch):
         envelope = fetch(TOKEN_ENDPOINT, self._key)

@@ -32,6 +32,8 @@ API_PREFIX = "/api/v3/"
 # The Python SDK names the user pool header x-genauth-userpool-id, the authing SDK x-authing-userpool-id;
 # which one a server reads is not documented, so both are sent.
 USERPOOL_HEADERS = ("x-genauth-userpool-id", "x-authing-userpool-id")
+# requests keeps this many connections per host unless told otherwise.
+DEFAULT_POOL_SIZE = 10
 
 
 def _innermost_reason(exc):
@@ -62,10 +64,13 @@ class GenAuthClient(object):
     :param user_agent: the User-Agent header.
     :param warn: called with a message for every retry and token refresh (``AnsibleModule.warn``).
     :param sleep: ``time.sleep``, replaceable in tests.
+    :param pool_size: keep-alive connections kept per host; at least the number of threads calling at once.
+
+    One client may be shared by several threads (see ``_fanout``): they share the token and the connections.
     """
 
     def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=30.0,
-                 retry_policy=None, user_agent=None, warn=None, sleep=time.sleep):
+                 retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None):
         self.host = host
         self._auth = auth
         self._userpool_id = userpool_id
@@ -75,6 +80,9 @@ class GenAuthClient(object):
         self._warn = warn or (lambda msg: None)
         self._sleep = sleep
         self._session = requests.Session()
+        if pool_size and pool_size > DEFAULT_POOL_SIZE:
+            for scheme in ("https://", "http://"):
+                self._session.mount(scheme, requests.adapters.HTTPAdapter(pool_maxsize=pool_size))
         if not validate_certs:
             # The module already warns once that verification is off; urllib3 would add a warning per request.
             requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
@@ -91,32 +99,36 @@ class GenAuthClient(object):
     def __exit__(self, *exc_info):
         self.close()
 
-    def call(self, method, endpoint, params=None, json=None):
+    def call(self, method, endpoint, params=None, json=None, subject=None):
         """Call ``/api/v3/<endpoint>`` with the management token and return its :class:`Envelope`.
+
+        ``subject`` names what the call is about (``webhook 62a...``) in warnings, which calls made at the
+        same time would otherwise share word for word.
 
         Retries follow the retry policy. When a token this client fetched is rejected (401), a new one is
         fetched and the call repeated once: a 401 means the call was not processed, so this is safe.
         """
-        refreshed = False
-        while True:
-            token = self._auth.token(self._fetch_token)
-            try:
-                return self._with_retries(method, endpoint, params, json, self._auth_headers(token))
-            except GenAuthError as error:
-                if not error.unauthorized:
-                    raise
-                if not self._auth.refreshable:
-                    error.msg += (" The access_token was rejected (expired or revoked?): issue a new one, or give "
-                                  "access_key_id and access_key_secret so that tokens are fetched and refreshed.")
-                    error.args = (error.msg,)
-                    raise
-                if refreshed:
-                    raise
-            refreshed = True
-            self._auth.invalidate()
-            self._auth.token(self._fetch_token)
-            self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token; "
-                       "repeating the call once." % endpoint)
+        label = "%s for %s" % (endpoint, subject) if subject else endpoint
+        token = self._auth.token(self._fetch_token)
+        try:
+            return self._with_retries(method, endpoint, params, json, self._auth_headers(token), label)
+        except GenAuthError as error:
+            if not error.unauthorized:
+                raise
+            if not self._auth.refreshable:
+                error.msg += (" The access_token was rejected (expired or revoked?): issue a new one, or give "
+                              "access_key_id and access_key_secret so that tokens are fetched and refreshed.")
+                error.args = (error.msg,)
+                raise
+        token = self._auth.renew(token, self._fetch_token)
+        self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token; "
+                   "repeating the call once." % label)
+        return self._with_retries(method, endpoint, params, json, self._auth_headers(token), label)
+
+    def authenticate(self):
+        """Get the management token now (when it comes from the access key pair), so that a credentials
+        problem fails once, before a batch of calls, rather than in each of them."""
+        self._auth.token(self._fetch_token)
 
     def _fetch_token(self, endpoint, payload):
         return self._with_retries("POST", endpoint, None, payload, {})
@@ -129,7 +141,7 @@ class GenAuthClient(object):
             headers.update((name, userpool_id) for name in USERPOOL_HEADERS)
         return headers
 
-    def _with_retries(self, method, endpoint, params, json, headers):
+    def _with_retries(self, method, endpoint, params, json, headers, label=None):
         attempt = 0
         while True:
             try:
@@ -140,7 +152,7 @@ class GenAuthClient(object):
                     raise
                 attempt += 1
                 self._warn("GenAuth %s: retry %d of %d in %.1f s after: %s"
-                           % (endpoint, attempt, self._policy.retries, delay, error.msg))
+                           % (label or endpoint, attempt, self._policy.retries, delay, error.msg))
                 self._sleep(delay)
 
     def _send(self, method, endpoint, params, json, headers):

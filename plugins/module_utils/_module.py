@@ -103,8 +103,11 @@ class GenAuthModule(AnsibleModule):
         except InvalidOptions as exc:
             self.fail_json(msg=str(exc))
 
-    def client(self):
-        """A :class:`GenAuthClient` for the validated options; use it as a context manager."""
+    def client(self, pool_size=None):
+        """A :class:`GenAuthClient` for the validated options; use it as a context manager.
+
+        :param pool_size: the most calls the caller makes at once (see ``_fanout``).
+        """
         options = self.options
         if not options["validate_certs"]:
             self.warn("validate_certs is false: the GenAuth server's TLS certificate is not verified, so the "
@@ -124,6 +127,7 @@ class GenAuthModule(AnsibleModule):
             retry_policy=RetryPolicy(retries=options["retries"]),
             user_agent=user_agent(),
             warn=self.warn,
+            pool_size=pool_size,
         )
 
     def hide(self, value):
@@ -146,9 +150,15 @@ class GenAuthModule(AnsibleModule):
             result.update(error.result_fields())
             self.fail_json(msg=error.msg, **result)
         except Exception as exc:  # pylint: disable=broad-except
-            self.fail_json(msg="Unexpected %s: %s. This is a bug in genauth.management; please report it with "
-                               "the output of -vvv." % (type(exc).__name__, exc),
-                           exception=traceback.format_exc(), **result)
+            msg, exception = unexpected_error(exc)
+            self.fail_json(msg=msg, exception=exception, **result)
+
+
+def unexpected_error(exc):
+    """The message and traceback text for an exception that is not a :class:`GenAuthError` (a bug)."""
+    msg = ("Unexpected %s: %s. This is a bug in genauth.management; please report it with the output of -vvv."
+           % (type(exc).__name__, exc))
+    return msg, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def _host_name(url):

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 VOLUPTUOUS_IMPORT_ERROR = None
 try:
-    from voluptuous import ALLOW_EXTRA, All, Invalid, MultipleInvalid, Optional, Schema
+    from voluptuous import ALLOW_EXTRA, All, Invalid, MultipleInvalid, Optional, Required, Schema
 except ImportError:
     VOLUPTUOUS_IMPORT_ERROR = traceback.format_exc()
 
@@ -32,8 +32,9 @@ except ImportError:
     def All(*validators):  # pylint: disable=invalid-name
         return None
 
-    Optional = str  # pylint: disable=invalid-name
+    Optional = Required = str  # pylint: disable=invalid-name
 
+from ansible_collections.genauth.management.plugins.module_utils._fanout import MAX_CONCURRENCY
 from ansible_collections.genauth.management.plugins.module_utils._retry import MAX_RETRIES
 
 MAX_TIMEOUT = 3600
@@ -41,6 +42,8 @@ MAX_TIMEOUT = 3600
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ID_LENGTH = 256
+# Webhooks one task may trigger; far above any deployment's, low enough that a wrong variable is caught.
+MAX_WEBHOOKS = 1000
 
 # RFC 9110 token characters: what an HTTP header name may contain.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
@@ -208,6 +211,41 @@ def ca_file(value):
     return value
 
 
+def concurrency_count(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail("must be a whole number")
+    if not 1 <= value <= MAX_CONCURRENCY:
+        _fail("must be between 1 and %d" % MAX_CONCURRENCY)
+    return value
+
+
+def webhook_items(value):
+    """A list of webhooks to trigger, each checked with the rules of a single trigger (webhook_id required)."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        _fail("must be a list of webhooks, each a dictionary with webhook_id")
+    if not value:
+        _fail("must list at least one webhook")
+    if len(value) > MAX_WEBHOOKS:
+        _fail("lists %d webhooks; the limit is %d per task" % (len(value), MAX_WEBHOOKS))
+    item_schema = Schema(ITEM_RULES, extra=ALLOW_EXTRA)
+    items, errors = [], []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            errors.append(Invalid("must be a dictionary with webhook_id", path=[index]))
+            continue
+        try:
+            items.append(item_schema(item))
+        except MultipleInvalid as exc:
+            for error in exc.errors:
+                error.prepend([index])
+                errors.append(error)
+    if errors:
+        raise MultipleInvalid(errors)
+    return items
+
+
 def exactly_one_credential(params):
     """Exactly one of the access key pair or access_token; empty strings count as not given."""
     key_id, key_secret, token = (params.get(name) or None for name in
@@ -235,12 +273,23 @@ CONNECTION_RULES = {
     Optional("retries"): retry_count,
 }
 
-# The rules for one webhook trigger; fan-out options validate each item with the same rules.
-TRIGGER_RULES = {
-    Optional("webhook_id"): identifier,
+# The rules for one webhook to trigger: an item of ``webhooks``, or the options of a single trigger.
+ITEM_RULES = {
+    Required("webhook_id"): identifier,
     Optional("request_headers"): request_headers,
     Optional("request_body"): request_body,
 }
+
+# The trigger module's rules: a single webhook (webhook_id, request_headers, request_body) or a list of them.
+def _unless_unset(rule):
+    """``rule`` for an option that may be left unset (None), as webhook_id is when webhooks is given."""
+    return lambda value: None if value is None else rule(value)
+
+
+TRIGGER_RULES = dict(
+    [(Optional(str(key)), _unless_unset(rule)) for key, rule in ITEM_RULES.items()]
+    + [(Optional("webhooks"), webhook_items), (Optional("concurrency"), concurrency_count)]
+)
 
 
 def build_schema(*rule_sets):

@@ -65,12 +65,13 @@ class WebhookAPI(object):
 
     def trigger(self, webhook_id, request_headers=None, request_body=None):
         """POST trigger-webhook; returns the whole :class:`Envelope` (its ``data.response`` is the subscriber's)."""
-        return self._client.call("POST", "trigger-webhook",
+        return self._client.call("POST", "trigger-webhook", subject="webhook %s" % webhook_id,
                                  json=trigger_payload(webhook_id, request_headers, request_body))
 
     def get(self, webhook_id):
         """GET get-webhook: the WebhookDto, secret included (mask it before returning it to a user)."""
-        envelope = self._client.call("GET", "get-webhook", params={"webhookId": webhook_id})
+        envelope = self._client.call("GET", "get-webhook", params={"webhookId": webhook_id},
+                                     subject="webhook %s" % webhook_id)
         return normalize_webhook(_object_data(envelope, "get-webhook"))
 
     def list(self, page=None, limit=None):

@@ -32,26 +32,58 @@ options:
     description:
       - ID of the webhook to trigger.
       - Must not be empty, longer than 256 characters, or contain whitespace or control characters.
+      - Give either O(webhook_id) or O(webhooks).
     type: str
-    required: true
   request_headers:
     description:
       - HTTP headers for GenAuth to send to the webhook's subscriber, as header name to value.
       - Names must be valid HTTP header names (and unique, ignoring case). Values must be strings, numbers or
         booleans; numbers and booleans are sent as strings (V(true), V(false)). Values containing CR, LF, NUL or
         other control characters, or characters outside Latin-1, are refused.
+      - Only with O(webhook_id); each item of O(webhooks) has its own.
     type: dict
   request_body:
     description:
       - Body for GenAuth to send to the webhook's subscriber.
       - A JSON object, given as a dictionary or as a string that parses as a JSON object. Anything else is
         refused. At most 1 MiB once encoded as JSON.
+      - Only with O(webhook_id); each item of O(webhooks) has its own.
     type: raw
+  webhooks:
+    description:
+      - Several webhooks to trigger in one task, instead of O(webhook_id). They share one management token
+        and one pool of keep-alive connections, and up to O(concurrency) are triggered at the same time.
+      - Every item is tried, even when others fail; the task then fails, naming each failed item. RV(results)
+        holds one entry per item, in the order given.
+      - Each item is validated with the same rules as a single trigger, before anything is sent. At most
+        1000 items.
+    type: list
+    elements: dict
+    suboptions:
+      webhook_id:
+        description: ID of the webhook to trigger, as for O(webhook_id).
+        type: str
+        required: true
+      request_headers:
+        description: Headers for the subscriber, with the rules of O(request_headers).
+        type: dict
+      request_body:
+        description: Body for the subscriber, with the rules of O(request_body).
+        type: raw
+  concurrency:
+    description:
+      - With O(webhooks), how many webhooks are triggered at the same time.
+      - Between V(1) (one after the other) and V(32). Each trigger waits for the subscriber's answer, so a
+        higher value helps when subscribers are slow; GenAuth's rate limit (HTTP 429, retried per item) is
+        the reason for a limit.
+    type: int
+    default: 8
 notes:
   - Triggering a webhook is not idempotent, so the module always reports RV(ignore:changed=true) when it
     succeeds. Use C(changed_when) to change that.
   - Invalid options are refused before any network call, with a message naming the option and the rule.
   - A webhook that is disabled is still looked up and triggered; the module warns about it.
+  - Retries (see O(retries)) and check mode apply to each item of O(webhooks) as they do to a single trigger.
 seealso:
   - name: GenAuth Management API, trigger webhook
     description: The API call this module makes.
@@ -87,6 +119,26 @@ EXAMPLES = r"""
     webhook_id: 6229ffaxxxxxxxxcade3e3d9
   check_mode: true
   register: preflight
+
+- name: Trigger several webhooks in one task, four at a time, and fail only after trying all of them
+  genauth.management.genauth_webhook_trigger:
+    webhooks:
+      - webhook_id: 6229ffaxxxxxxxxcade3e3d9
+        request_body:
+          event: deployment.finished
+          version: 1.4.2
+      - webhook_id: 62a0b1cxxxxxxxx0f1e2d3c4
+        request_headers:
+          X-Team: payments
+    concurrency: 4
+  register: deploy_hooks
+
+- name: Use each subscriber's answer (results are in the order of webhooks)
+  ansible.builtin.debug:
+    msg: "{{ item.webhook_id }}: {{ item.response }}"
+  loop: "{{ deploy_hooks.results }}"
+  loop_control:
+    label: "{{ item.webhook_id }}"
 
 - name: Set the connection once for every GenAuth task of a block (or a whole play)
   module_defaults:
@@ -142,7 +194,7 @@ http_status:
   sample: 200
 webhook_id:
   description: The ID of the webhook that was triggered (or would have been, in check mode).
-  returned: always
+  returned: when O(webhook_id) is given
   type: str
   sample: 6229ffaxxxxxxxxcade3e3d9
 webhook:
@@ -186,50 +238,157 @@ request:
   returned: in check mode
   type: dict
   sample: {"webhookId": "6229ffaxxxxxxxxcade3e3d9", "requestBody": {"version": "1.4.2"}}
+results:
+  description:
+    - With O(webhooks), one entry per item in the order given. Each entry has the fields a single trigger
+      returns (RV(response), RV(status_code), RV(message), RV(request_id), RV(webhook_id), RV(webhook), and
+      RV(request) in check mode; RV(api_code) and RV(http_status) when it failed), plus RV(results[].failed)
+      and RV(results[].msg).
+  returned: when O(webhooks) is given, on success and on failure
+  type: list
+  elements: dict
+  contains:
+    webhook_id:
+      description: The item's webhook ID.
+      type: str
+    failed:
+      description: Whether triggering this item failed.
+      type: bool
+    msg:
+      description: V(Triggered), V(Would trigger (check mode)), or what went wrong and what to do.
+      type: str
+    changed:
+      description: Whether this item was triggered (or would have been, in check mode).
+      type: bool
+    response:
+      description: The API's C(data.response) for this item, as RV(response).
+      type: raw
+    status_code:
+      description: As RV(status_code).
+      type: int
+    request_id:
+      description: As RV(request_id).
+      type: str
+  sample:
+    - webhook_id: 6229ffaxxxxxxxxcade3e3d9
+      failed: false
+      changed: true
+      msg: Triggered
+      response: {"received": true, "ticket": "CHG-1234"}
+      status_code: 200
+      message: Operation successful
+      request_id: 934108e5-9fbf-4d24-8da1-c330328abd6c
+    - webhook_id: 62a0b1cxxxxxxxx0f1e2d3c4
+      failed: true
+      changed: false
+      msg: "GenAuth get-webhook failed with statusCode 404 ..."
+      status_code: 404
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._fanout import DEFAULT_CONCURRENCY, run_each
+from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, unexpected_error
 from ansible_collections.genauth.management.plugins.module_utils._validation import TRIGGER_RULES
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI, mask_webhook, trigger_payload
+
+TRIGGER_OPTIONS = dict(
+    webhook_id=dict(type="str"),
+    request_headers=dict(type="dict"),
+    request_body=dict(type="raw"),
+)
+
+
+def trigger(module, api, item, result):
+    """Look one webhook up and trigger it (in check mode, only say what would be sent), filling ``result``.
+
+    Raises :class:`GenAuthError`; ``result`` then keeps what was learnt before the failure (the webhook).
+    """
+    webhook_id = item["webhook_id"]
+    webhook = api.get(webhook_id)
+    module.hide(webhook.get("secret"))
+    result["webhook"] = mask_webhook(webhook)
+    if webhook.get("enabled") is False:
+        module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
+    if module.check_mode:
+        result.update(changed=True, request=trigger_payload(
+            webhook_id, item.get("request_headers"), item.get("request_body")))
+        return result
+    envelope = api.trigger(webhook_id, item.get("request_headers"), item.get("request_body"))
+    data = envelope.data if isinstance(envelope.data, dict) else {}
+    result.update(
+        changed=True,
+        response=data.get("response"),
+        status_code=envelope.status_code,
+        message=envelope.message,
+        request_id=envelope.request_id,
+    )
+    return result
+
+
+def trigger_one(module, options):
+    result = dict(changed=False, webhook_id=options["webhook_id"])
+    with module.reporting_errors(result), module.client() as client:
+        trigger(module, WebhookAPI(client), options, result)
+    module.exit_json(**result)
+
+
+def trigger_many(module, options):
+    """Trigger every item of ``webhooks`` on one client (one token, shared connections), ``concurrency`` at
+    a time; every item is tried, and the task fails afterwards if any item failed."""
+    items, concurrency = options["webhooks"], options["concurrency"]
+    with module.reporting_errors(dict(changed=False)), module.client(pool_size=concurrency) as client:
+        client.authenticate()  # bad credentials fail the task once, not once per webhook
+        api = WebhookAPI(client)
+
+        def attempt(item):
+            entry = dict(webhook_id=item["webhook_id"], changed=False)
+            try:
+                trigger(module, api, item, entry)
+            except GenAuthError as error:
+                entry.update(error.result_fields(), failed=True, msg=error.msg)
+                return entry
+            entry.update(failed=False, msg="Would trigger (check mode)" if module.check_mode else "Triggered")
+            return entry
+
+        outcomes = run_each(attempt, items, concurrency)
+
+    results, exception = [], None
+    for item, outcome in zip(items, outcomes):
+        if outcome.failed:  # not a GenAuthError: a bug, reported per item rather than losing the others
+            msg, exception = unexpected_error(outcome.error)
+            results.append(dict(webhook_id=item["webhook_id"], changed=False, failed=True, msg=msg))
+        else:
+            results.append(outcome.value)
+    failed = [(index, entry) for index, entry in enumerate(results) if entry["failed"]]
+    summary = dict(changed=any(entry["changed"] for entry in results), results=results)
+    if exception:
+        summary["exception"] = exception
+    if failed:
+        module.fail_json(
+            msg="%d of %d webhooks failed: %s" % (len(failed), len(results), " ".join(
+                "[%d] %s: %s" % (index, entry["webhook_id"], entry["msg"]) for index, entry in failed)),
+            **summary)
+    module.exit_json(**summary)
 
 
 def main():
     module = GenAuthModule(
         argument_spec=dict(
-            webhook_id=dict(type="str", required=True),
-            request_headers=dict(type="dict"),
-            request_body=dict(type="raw"),
+            TRIGGER_OPTIONS,
+            webhooks=dict(type="list", elements="dict", options=dict(
+                TRIGGER_OPTIONS, webhook_id=dict(type="str", required=True))),
+            concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
         ),
         rules=TRIGGER_RULES,
+        required_one_of=[("webhook_id", "webhooks")],
+        mutually_exclusive=[("webhook_id", "webhooks"), ("request_headers", "webhooks"),
+                            ("request_body", "webhooks")],
         supports_check_mode=True,
     )
-    options = module.options
-    webhook_id = options["webhook_id"]
-    result = dict(changed=False, webhook_id=webhook_id)
-
-    with module.reporting_errors(result), module.client() as client:
-        api = WebhookAPI(client)
-        webhook = api.get(webhook_id)
-        module.hide(webhook.get("secret"))
-        result["webhook"] = mask_webhook(webhook)
-        if webhook.get("enabled") is False:
-            module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
-
-        if module.check_mode:
-            result.update(changed=True, request=trigger_payload(
-                webhook_id, options.get("request_headers"), options.get("request_body")))
-            module.exit_json(**result)
-
-        envelope = api.trigger(webhook_id, options.get("request_headers"), options.get("request_body"))
-        data = envelope.data if isinstance(envelope.data, dict) else {}
-        result.update(
-            changed=True,
-            response=data.get("response"),
-            status_code=envelope.status_code,
-            message=envelope.message,
-            request_id=envelope.request_id,
-        )
-    module.exit_json(**result)
+    if module.options.get("webhooks") is None:
+        trigger_one(module, module.options)
+    else:
+        trigger_many(module, module.options)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,8 @@ class Ansible(object):
     def trigger(self, webhook="deploy", **kwargs):
         """Run the one-task trigger playbook; ``webhook`` is a seeded name or a literal id."""
         extra = dict(kwargs.pop("extra_vars", {}))
-        extra.setdefault("webhook_id", self.servers.webhooks.get(webhook, webhook))
+        if "webhooks" not in extra:
+            extra.setdefault("webhook_id", self.servers.webhooks.get(webhook, webhook))
         return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
 
 

@@ -46,12 +46,35 @@ def test_access_key_token_is_cached_until_it_expires():
     assert seen == ["t1", "t2"]
 
 
-def test_invalidate_forces_a_new_token():
+def test_renew_replaces_a_rejected_token_once():
     auth = AccessKeyToken("id", "secret")
-    fetch = Fetcher(ok({"access_token": "t1"}), ok({"access_token": "t2"}))
+    fetch = Fetcher(ok({"access_token": "t1"}), ok({"access_token": "t2"}), ok({"access_token": "t3"}))
     assert auth.token(fetch) == "t1"
-    auth.invalidate()
-    assert auth.token(fetch) == "t2"
+    assert auth.renew("t1", fetch) == "t2"
+    # A second call rejected with the same old token gets the renewed one, without another fetch.
+    assert auth.renew("t1", fetch) == "t2"
+    assert auth.token(fetch) == "t2" and len(fetch.calls) == 2
+
+
+def test_concurrent_callers_share_one_fetch():
+    import threading
+    import time
+
+    auth = AccessKeyToken("id", "secret")
+    calls = []
+
+    def slow_fetch(endpoint, payload):
+        calls.append(endpoint)
+        time.sleep(0.05)
+        return ok({"access_token": "t%d" % len(calls)})
+
+    tokens = []
+    threads = [threading.Thread(target=lambda: tokens.append(auth.token(slow_fetch))) for dummy in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tokens == ["t1"] * 8 and calls == ["get-management-token"]
 
 
 def test_exp_claim_used_without_expires_in():
@@ -72,5 +95,5 @@ def test_answer_without_token_is_an_error(data):
 def test_static_token():
     auth = StaticToken("given")
     assert auth.token(None) == "given" and not auth.refreshable
-    auth.invalidate()
+    assert auth.renew("given", None) is None
     assert auth.token(None) == "given"

@@ -234,3 +234,44 @@ def test_a_header_requests_refuses_is_reported_without_quoting_it(mocked, rec):
         client(rec, auth=StaticToken("tok\nen-secret-part")).call("POST", "trigger-webhook", json=BODY)
     assert "Nothing was sent" in info.value.msg and "en-secret-part" not in info.value.msg
     assert len(mocked.calls) == 0
+
+
+def test_calls_at_the_same_time_share_one_token_and_one_refresh(mocked, rec):
+    """Threads that all meet a revoked token replace it once, not once each."""
+    import threading
+
+    mocked.post(TOKEN_URL, json=token_reply(TOKEN))
+    mocked.post(TOKEN_URL, json=token_reply(TOKEN2))
+    barrier = threading.Barrier(4)
+
+    def trigger(request):
+        if request.headers["Authorization"] == "Bearer " + TOKEN:
+            barrier.wait(timeout=5)  # every thread holds the old token before any is answered
+            return 200, {}, json.dumps({"statusCode": 401, "message": "token revoked", "requestId": "r"})
+        return 200, {}, json.dumps(envelope({"response": "ok"}))
+
+    mocked.add_callback("POST", TRIGGER, callback=trigger)
+    api = client(rec, pool_size=4)
+    api.authenticate()
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(api.call("POST", "trigger-webhook", json=BODY)))
+               for dummy in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.data for a in answers] == [{"response": "ok"}] * 4
+    assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(calls_to(mocked, TRIGGER)) == 8
+
+
+def test_pool_size_keeps_a_connection_per_thread(rec):
+    assert client(rec, pool_size=32)._session.get_adapter(HOST)._pool_maxsize == 32
+    assert client(rec)._session.get_adapter(HOST)._pool_maxsize == 10
+
+
+def test_subject_names_the_call_in_warnings(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER, status=503)
+    mocked.post(TRIGGER, json=envelope({"response": None}))
+    client(rec).call("POST", "trigger-webhook", json=BODY, subject="webhook wh1")
+    assert rec.warnings[0].startswith("GenAuth trigger-webhook for webhook wh1: retry 1 of 3 in ")

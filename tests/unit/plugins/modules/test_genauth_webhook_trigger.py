@@ -219,3 +219,116 @@ def test_unexpected_errors_fail_cleanly(capsys, api, monkeypatch):
     code, result, dummy = run(capsys)
     assert code == 1 and result["msg"].startswith("Unexpected RuntimeError: surprise.")
     assert result["webhook_id"] == "wh1"
+
+
+# Several webhooks in one task (webhooks, concurrency)
+
+def webhook_reply(request):
+    webhook_id = dict(pair.split("=") for pair in request.url.split("?", 1)[1].split("&"))["webhookId"]
+    if webhook_id == "missing":
+        return 200, {}, json.dumps({"statusCode": 404, "message": "Webhook not found", "apiCode": 1404,
+                                    "requestId": "r404"})
+    return 200, {}, json.dumps(envelope(dict(WEBHOOK, webhookId=webhook_id, secret="whsec-" + webhook_id)))
+
+
+def trigger_reply(request):
+    body = json.loads(request.body)
+    return 200, {}, json.dumps(envelope({"response": {"for": body["webhookId"], "echo": "whsec-" + body["webhookId"],
+                                                      "body": body.get("requestBody")}}))
+
+
+@pytest.fixture
+def many(mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.add_callback("GET", API + "get-webhook", callback=webhook_reply)
+    mocked.add_callback("POST", API + "trigger-webhook", callback=trigger_reply)
+    return mocked
+
+
+def run_many(capsys, webhooks, **args):
+    return run(capsys, webhook_id=None, webhooks=webhooks, **args)
+
+
+def test_webhooks_results_in_input_order_with_one_token(capsys, many):
+    items = [dict(webhook_id="wh%d" % n, request_body={"n": n}) for n in range(12)]
+    code, result, out = run_many(capsys, items, concurrency=4)
+    assert code == 0 and result["changed"] is True and "response" not in result
+    assert [entry["webhook_id"] for entry in result["results"]] == ["wh%d" % n for n in range(12)]
+    for n, entry in enumerate(result["results"]):
+        assert entry["failed"] is False and entry["msg"] == "Triggered" and entry["status_code"] == 200
+        assert entry["response"]["for"] == "wh%d" % n and entry["response"]["body"] == {"n": n}
+        assert entry["response"]["echo"] != "whsec-wh%d" % n and entry["webhook"]["secret"] == "********"
+    token_calls = [c for c in many.calls if c.request.url.endswith("/get-management-token")]
+    assert len(token_calls) == 1 and len(triggers(many)) == 12
+    for n in range(12):
+        assert "whsec-wh%d" % n not in out
+    assert KEY_SECRET not in out and TOKEN not in out
+
+
+def test_webhooks_every_item_is_tried_and_the_task_names_the_failures(capsys, many):
+    items = [dict(webhook_id="wh1"), dict(webhook_id="missing"), dict(webhook_id="wh3")]
+    code, result, dummy = run_many(capsys, items)
+    assert code == 1 and result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("1 of 3 webhooks failed: [1] missing: ") and "Webhook not found" in result["msg"]
+    assert [e["failed"] for e in result["results"]] == [False, True, False]
+    failed = result["results"][1]
+    assert (failed["status_code"], failed["api_code"], failed["request_id"]) == (404, 1404, "r404")
+    assert sorted(json.loads(c.request.body)["webhookId"] for c in triggers(many)) == ["wh1", "wh3"]
+
+
+def test_webhooks_check_mode_triggers_nothing(capsys, many):
+    code, result, dummy = run_many(capsys, [dict(webhook_id="wh1", request_body={"v": 1}), dict(webhook_id="wh2")],
+                                   _ansible_check_mode=True)
+    assert code == 0 and result["changed"] is True and triggers(many) == []
+    assert [e["request"] for e in result["results"]] == [{"webhookId": "wh1", "requestBody": {"v": 1}},
+                                                         {"webhookId": "wh2"}]
+    assert {e["msg"] for e in result["results"]} == {"Would trigger (check mode)"}
+
+
+def test_webhooks_bad_credentials_fail_once_before_any_webhook(capsys, mocked):
+    mocked.post(API + "get-management-token", json={"statusCode": 401, "message": "bad key", "requestId": "r"})
+    code, result, dummy = run_many(capsys, [dict(webhook_id="wh1"), dict(webhook_id="wh2")])
+    assert code == 1 and "bad key" in result["msg"] and "results" not in result
+    assert [c.request.url.rsplit("/", 1)[1] for c in mocked.calls] == ["get-management-token"]
+
+
+def test_webhooks_retry_per_item(capsys, many):
+    many.replace("POST", API + "trigger-webhook", status=503, headers={"Retry-After": "0"})
+    code, result, dummy = run_many(capsys, [dict(webhook_id="wh1"), dict(webhook_id="wh2")], retries=1)
+    assert code == 1 and len(triggers(many)) == 4  # each item: the first try and one retry
+    assert all("HTTP 503" in e["msg"] or "503" in e["msg"] for e in result["results"])
+    retried = sorted(w.split(":")[0] for w in warnings_of(result) if "retry 1 of 1" in w)
+    assert retried == ["GenAuth trigger-webhook for webhook wh1", "GenAuth trigger-webhook for webhook wh2"]
+
+
+def test_webhooks_unexpected_error_of_one_item_keeps_the_others(capsys, many, monkeypatch):
+    original = genauth_webhook_trigger.WebhookAPI.trigger
+
+    def flaky(self, webhook_id, *args):
+        if webhook_id == "wh2":
+            raise KeyError("boom")
+        return original(self, webhook_id, *args)
+
+    monkeypatch.setattr(genauth_webhook_trigger.WebhookAPI, "trigger", flaky)
+    code, result, dummy = run_many(capsys, [dict(webhook_id="wh1"), dict(webhook_id="wh2")])
+    assert code == 1 and [e["failed"] for e in result["results"]] == [False, True]
+    assert "Unexpected KeyError" in result["results"][1]["msg"] and "bug in genauth.management" in result["msg"]
+
+
+@pytest.mark.parametrize("args, rule", [
+    (dict(webhooks=[dict(webhook_id="ok"), dict(webhook_id="a b")]), "webhooks[1]['webhook_id']: must not contain"),
+    (dict(webhooks=[dict(webhook_id="ok", request_headers={"X-A": "1\n2"})]),
+     "webhooks[0]['request_headers']['X-A']: value must not contain CR or LF"),
+    (dict(webhooks=[dict(webhook_id="ok", request_body="[]")]), "webhooks[0]['request_body']: must be a JSON object"),
+    (dict(webhooks=[]), "webhooks: must list at least one webhook"),
+    (dict(webhooks=[dict(webhook_id="ok")] * 1001), "webhooks: lists 1001 webhooks; the limit is 1000"),
+    (dict(webhooks=[dict(webhook_id="ok")], concurrency=0), "concurrency: must be between 1 and 32"),
+    (dict(webhooks=[dict(webhook_id="ok")], concurrency=33), "concurrency: must be between 1 and 32"),
+    (dict(webhooks=[dict(webhook_id="ok")], webhook_id="wh1"), "mutually exclusive: webhook_id|webhooks"),
+    (dict(webhooks=[dict(webhook_id="ok")], request_body={"a": 1}), "mutually exclusive: request_body|webhooks"),
+    (dict(webhooks=None), "one of the following is required: webhook_id, webhooks"),
+    (dict(webhooks=[dict(request_body={})]), "missing required arguments: webhook_id"),
+])
+def test_webhooks_invalid_input_is_refused_before_any_call(capsys, mocked, args, rule):
+    code, result, dummy = run(capsys, **dict(dict(webhook_id=None), **args))
+    assert code == 1 and rule in result["msg"] and len(mocked.calls) == 0

@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""One call per item on a bounded number of threads, outcomes kept in input order.
+
+The calls share one :class:`GenAuthClient` (one token, one pool of keep-alive connections). Each item's
+failure is its own: the others still run, and every outcome is returned, so a caller can report which
+items were delivered and which were not.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+# Enough to overlap the latency of a handful of subscribers without looking like a flood to GenAuth's
+# rate limiter; the limit keeps a typo (concurrency: 1000) from opening a thousand connections.
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+
+
+class Outcome(object):
+    """What one item's call returned (``value``) or raised (``error``)."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value=None, error=None):
+        self.value = value
+        self.error = error
+
+    @property
+    def failed(self):
+        return self.error is not None
+
+
+def run_each(work, items, concurrency=DEFAULT_CONCURRENCY):
+    """Call ``work(item)`` for every item, at most ``concurrency`` at a time; a list of :class:`Outcome`.
+
+    Any exception an item raises is caught into its outcome. With one item, or a concurrency of 1, the
+    items run one after the other on the calling thread.
+    """
+    items = list(items)
+    workers = max(1, min(int(concurrency), len(items)))
+    if workers == 1:
+        return [_attempt(work, item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: _attempt(work, item), items))
+
+
+def _attempt(work, item):
+    try:
+        return Outcome(value=work(item))
+    except Exception as exc:  # pylint: disable=broad-except
+        return Outcome(error=exc)

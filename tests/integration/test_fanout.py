@@ -1,0 +1,64 @@
+"""Several webhooks in one task (webhooks, concurrency), through ansible-playbook against the emulator."""
+
+import json
+import time
+
+
+def hooks(ansible, *names, **extra):
+    return [dict(webhook_id=ansible.servers.webhooks.get(name, name), **extra) for name in names]
+
+
+def test_many_webhooks_one_token_results_in_order(ansible):
+    items = [dict(item, request_body={"n": n}, request_headers={"X-N": n})
+             for n, item in enumerate(hooks(ansible, "deploy", "form", "deploy", "deploy"))]
+    ansible.servers.receiver.configure(body={"ticket": "CHG-9"})
+    run = ansible.trigger(extra_vars={"webhooks": items, "concurrency": 4})
+    assert run.rc == 0, run.output
+    results = run.result["results"]
+    assert [entry["webhook_id"] for entry in results] == [item["webhook_id"] for item in items]
+    assert all(entry["failed"] is False and entry["response"] == {"ticket": "CHG-9"} for entry in results)
+    assert all(entry["webhook"]["secret"] == "********" and entry["request_id"] for entry in results)
+    delivered = ansible.servers.receiver.deliveries()
+    assert len(delivered) == 4
+    bodies = sorted(json.loads(d["body"])["n"] for d in delivered if d["path"] == "/hooks/deploy")
+    assert bodies == [0, 2, 3]
+    assert len(ansible.servers.emulator.requests("get-management-token")) == 1
+
+
+def test_slow_subscribers_are_triggered_concurrently(ansible):
+    ansible.servers.receiver.configure(body={"ok": True}, delay=0.5)
+    items = hooks(ansible, *["deploy"] * 8)
+    run = ansible.trigger(extra_vars={"webhooks": items, "concurrency": 8})
+    assert run.rc == 0, run.output
+    delivered = ansible.servers.receiver.deliveries()
+    assert len(delivered) == 8
+    # Eight 0.5 s subscribers one after the other would take 4 s; concurrently the deliveries overlap.
+    starts = sorted(d["timestamp"] for d in delivered)
+    assert starts[-1] - starts[0] < 2.0
+
+
+def test_failed_items_are_named_and_the_others_delivered(ansible):
+    items = hooks(ansible, "deploy", "000000000000000000000000", "unreachable", "deploy")
+    run = ansible.trigger(extra_vars={"webhooks": items})
+    assert run.result["failed"] is True
+    assert [entry["failed"] for entry in run.result["results"]] == [False, True, True, False]
+    assert run.result["msg"].startswith("2 of 4 webhooks failed: [1] 000000000000000000000000: ")
+    assert "[2] %s: " % ansible.servers.webhooks["unreachable"] in run.result["msg"]
+    assert len(ansible.servers.receiver.deliveries()) == 2
+
+
+def test_check_mode_delivers_nothing(ansible):
+    run = ansible.trigger(extra_vars={"webhooks": hooks(ansible, "deploy", "form")}, check=True)
+    assert run.rc == 0, run.output
+    assert [entry["request"]["webhookId"] for entry in run.result["results"]] == [
+        ansible.servers.webhooks["deploy"], ansible.servers.webhooks["form"]]
+    assert ansible.servers.receiver.deliveries() == []
+    assert ansible.servers.emulator.requests("trigger-webhook") == []
+
+
+def test_invalid_item_is_refused_before_any_call(ansible):
+    items = hooks(ansible, "deploy") + [dict(webhook_id="x", request_headers={"X-A": "a\nb"})]
+    run = ansible.trigger(extra_vars={"webhooks": items})
+    assert run.result["failed"] is True
+    assert "webhooks[1]['request_headers']['X-A']: value must not contain CR or LF" in run.result["msg"]
+    assert ansible.servers.emulator.requests() == []
