@@ -162,6 +162,29 @@ def test_receiver_text_and_echo_answers_are_passed_through(fresh, token):
     assert data == {"response": {"received": True, "delivery": 2, "echo": {"k": "v"}}}
 
 
+def test_receiver_answers_after_the_configured_latency(fresh, token):
+    # Benchmarks set a subscriber latency; a trigger must wait for it and still succeed.
+    fresh.receiver.configure(delay=0.3)
+    start = time.monotonic()
+    response = trigger(fresh, token)
+    elapsed = time.monotonic() - start
+    assert response.json()["data"] == {"response": {"received": True, "delivery": 1}}
+    assert 0.3 <= elapsed < 5
+    fresh.receiver.configure(delay=0)
+    start = time.monotonic()
+    assert trigger(fresh, token).json()["statusCode"] == 200
+    assert time.monotonic() - start < 0.3
+    assert len(fresh.receiver.deliveries()) == 2
+
+
+@pytest.mark.parametrize("delay", [-1, "0.1", True])
+def test_receiver_refuses_an_invalid_latency(fresh, delay):
+    with pytest.raises(requests.HTTPError) as raised:
+        fresh.receiver.configure(delay=delay)
+    assert raised.value.response.status_code == 400
+    assert "delay" in raised.value.response.json()["error"]
+
+
 def test_trigger_is_logged_for_get_webhook_logs(fresh, token):
     fresh.receiver.configure(status=202, body={"ok": 1})
     trigger(fresh, token, requestBody={"eventName": "test"})
