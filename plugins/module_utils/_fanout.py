@@ -12,8 +12,6 @@ failure is its own: the others still run, and every outcome is returned, so a ca
 items were delivered and which were not.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 # Enough to overlap the latency of a handful of subscribers without looking like a flood to GenAuth's
 # rate limiter; the limit keeps a typo (concurrency: 1000) from opening a thousand connections.
 DEFAULT_CONCURRENCY = 8
@@ -44,6 +42,9 @@ def run_each(work, items, concurrency=DEFAULT_CONCURRENCY):
     workers = max(1, min(int(concurrency), len(items)))
     if workers == 1:
         return [_attempt(work, item) for item in items]
+    # Imported here: a single trigger, the common case, need not pay for it when the module starts.
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda item: _attempt(work, item), items))
 

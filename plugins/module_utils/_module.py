@@ -10,7 +10,7 @@
 
 import contextlib
 import os
-import platform
+import sys
 import traceback
 from urllib.parse import urlsplit
 
@@ -77,7 +77,7 @@ def credentials_from_environment(params, environ):
 
 def user_agent():
     return "%s/%s (ansible-core/%s; python/%s)" % (
-        COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version())
+        COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, "%d.%d.%d" % tuple(sys.version_info[:3]))
 
 
 class GenAuthModule(AnsibleModule):
