@@ -195,12 +195,19 @@ def timeout_seconds(value):
     return float(value)
 
 
-def retry_count(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail("must be a whole number")
-    if not 0 <= value <= MAX_RETRIES:
-        _fail("must be between 0 and %d" % MAX_RETRIES)
-    return value
+def whole_number(low, high):
+    """A rule for a whole number from ``low`` to ``high``."""
+    def rule(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail("must be a whole number")
+        if not low <= value <= high:
+            _fail("must be between %d and %d" % (low, high))
+        return value
+    return rule
+
+
+retry_count = whole_number(0, MAX_RETRIES)
+concurrency_count = whole_number(1, MAX_CONCURRENCY)
 
 
 def ca_file(value):
@@ -208,14 +215,6 @@ def ca_file(value):
         return None
     if not os.path.exists(value):
         _fail("%s does not exist" % value)
-    return value
-
-
-def concurrency_count(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail("must be a whole number")
-    if not 1 <= value <= MAX_CONCURRENCY:
-        _fail("must be between 1 and %d" % MAX_CONCURRENCY)
     return value
 
 
