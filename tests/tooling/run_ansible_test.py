@@ -21,66 +21,21 @@ The ansible-test used is the one beside the running interpreter (the tools venv 
 """
 
 import argparse
-import glob
 import os
 import re
 import shutil
 import subprocess
 import sys
 
+from collection_tree import mirror_checkout
+from pythons import find_python
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO_ROOT, ".build")
 TREE = os.path.join(BUILD, "ansible_collections", "genauth", "management")
-KEPT_IN_TREE = ("tests/output",)
 GET_PIP_STAND_IN = os.path.join(REPO_ROOT, "tests", "tooling", "get_pip.py")
 HARNESS = os.path.join(REPO_ROOT, "tests", "emulator", "harness.py")
 INTEGRATION_VARS = os.path.join(TREE, "tests", "integration", "integration_config.yml")
-# Excluded when the checkout is not a git repository (an unpacked archive): the same as .gitignore.
-WALK_EXCLUDES = {".git", ".venv", ".build", "__pycache__", ".pytest_cache", ".hypothesis", ".ansible", "output",
-                 "_build"}
-
-
-def checkout_files():
-    """Relative paths of the files that belong to the checkout."""
-    try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                                cwd=REPO_ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
-        return sorted(p for p in listed.decode("utf-8").split("\0") if p and os.path.isfile(os.path.join(REPO_ROOT, p)))
-    except (OSError, subprocess.CalledProcessError):
-        found = []
-        for root, dirs, files in os.walk(REPO_ROOT):
-            dirs[:] = [d for d in dirs if d not in WALK_EXCLUDES]
-            found.extend(os.path.relpath(os.path.join(root, f), REPO_ROOT) for f in files if not f.endswith(".pyc"))
-        return sorted(found)
-
-
-def mirror_checkout():
-    """Make TREE hold exactly the checkout's files (plus the kept ansible-test output)."""
-    os.makedirs(TREE, exist_ok=True)
-    for name in os.listdir(TREE):
-        path = os.path.join(TREE, name)
-        if name == "tests" and os.path.isdir(path):
-            for sub in os.listdir(path):
-                if os.path.join("tests", sub) not in KEPT_IN_TREE:
-                    _remove(os.path.join(path, sub))
-        else:
-            _remove(path)
-    for rel in checkout_files():
-        dest = os.path.join(TREE, rel)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        shutil.copy2(os.path.join(REPO_ROOT, rel), dest)
-    # ansible-test lists content with git when it is inside a repository; without one of its own, the mirror
-    # would be read as an ignored folder of the checkout around it, and every target would be skipped.
-    git = ["git", "-c", "user.name=ansible-test", "-c", "user.email=ansible-test@localhost"]
-    subprocess.run(git + ["init", "-q"], cwd=TREE, check=True)
-    subprocess.run(git + ["add", "-A"], cwd=TREE, check=True)
-
-
-def _remove(path):
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    else:
-        os.unlink(path)
 
 
 def pinned_pip_version():
@@ -107,16 +62,10 @@ def python_dirs():
     """A folder of python3.X links for every Python 3 installed (PATH first, then pyenv), for ansible-test."""
     links = os.path.join(BUILD, "pythons")
     os.makedirs(links, exist_ok=True)
-    pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    candidates = glob.glob(os.path.join(pyenv, "versions", "3.*", "bin", "python3.*"))
-    for version in range(6, 20):
-        name = "python3.%d" % version
-        found = shutil.which(name, path=os.environ.get("PATH", "").replace(links, ""))
-        if found and "/shims/" in found:
-            found = None  # pyenv shims fail unless a version is selected
-        if not found:
-            found = next((c for c in sorted(candidates) if os.path.basename(c) == name), None)
-        link = os.path.join(links, name)
+    search_path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != links)
+    for minor in range(6, 20):
+        found = find_python("3.%d" % minor, path=search_path)
+        link = os.path.join(links, "python3.%d" % minor)
         if found and not os.path.lexists(link):
             os.symlink(found, link)
     return links
@@ -130,7 +79,7 @@ def main(argv=None):
     opts = parser.parse_args(argv)
     args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
 
-    mirror_checkout()
+    mirror_checkout(TREE, keep=("tests/output",))
     install_get_pip_stand_in()
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ)
