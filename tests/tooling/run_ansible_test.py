@@ -61,12 +61,13 @@ def install_get_pip_stand_in():
 def python_dirs():
     """A folder of python3.X links for every Python 3 installed (PATH first, then pyenv), for ansible-test."""
     links = os.path.join(BUILD, "pythons")
-    os.makedirs(links, exist_ok=True)
+    shutil.rmtree(links, ignore_errors=True)  # made anew, so an uninstalled Python leaves no dangling link
+    os.makedirs(links)
     search_path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != links)
     for minor in range(6, 20):
         found = find_python("3.%d" % minor, path=search_path)
         link = os.path.join(links, "python3.%d" % minor)
-        if found and not os.path.lexists(link):
+        if found:
             os.symlink(found, link)
     return links
 
