@@ -1,13 +1,26 @@
-# Everything runs from a venv that this Makefile creates with pinned packages,
+# Everything runs from venvs that this Makefile creates with pinned packages,
 # so `make demo` and `make test` need only python3 (3.11+) and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := .build
+# The Ansible ecosystem's tools (ansible-test, ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder,
+# Sphinx) live in their own venv, so their many dependencies never change what the tests themselves run with.
+TOOLS := $(BUILD)/tools
+TOOLS_BIN := $(TOOLS)/bin
+TOOLS_STAMP := $(TOOLS)/.installed
+TOOLS_PYTHON_VERSION = $(shell $(TOOLS_BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ANSIBLE_TEST := $(TOOLS_BIN)/python tests/tooling/run_ansible_test.py
+ECOSYSTEM := $(TOOLS_BIN)/python tests/tooling/ecosystem.py
+# ansible-lint, antsibull-docs and ansible-doc find the collection through this symlinked tree (tests/conftest.py
+# and `ecosystem.py link` make it).
+COLLECTIONS := $(CURDIR)/$(BUILD)/collections
+TOOLS_ENV := PATH="$(CURDIR)/$(TOOLS_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv demo test unit integration bench clean
+.PHONY: venv tools demo test unit integration sanity ansible-test-units ansible-test-integration lint \
+	docs-lint changelog-lint changelog docs ee matrix bench clean
 
 venv: $(STAMP)
 
@@ -16,10 +29,20 @@ $(STAMP): tests/requirements.in tests/constraints.txt
 	$(BIN)/python -m pip install --quiet -r tests/requirements.in -c tests/constraints.txt
 	touch $(STAMP)
 
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): tests/tools-requirements.in tests/tools-constraints.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS_BIN)/python -m pip install --quiet -r tests/tools-requirements.in -c tests/tools-constraints.txt
+	touch $(TOOLS_STAMP)
+
 demo: venv
 	$(BIN)/python tests/emulator/demo.py
 
-test: venv
+# The whole suite: unit, emulator and integration tests, then (tests/meta) ansible-test sanity, units and
+# integration, ansible-lint, antsibull-docs and antsibull-changelog lint, the docs site build, the galaxy
+# build with ansible-doc, and ansible-builder. Ends with pytest's summary line.
+test: venv tools
 	$(BIN)/python -m pytest tests
 
 unit: venv
@@ -27,6 +50,45 @@ unit: venv
 
 integration: venv
 	$(BIN)/python -m pytest tests/integration tests/emulator_tests
+
+# ansible-test sanity, every test it has, on every Python 3 that is installed and ansible-core supports.
+sanity: tools
+	$(ANSIBLE_TEST) --all-pythons -- sanity --venv --color no
+
+ansible-test-units: tools
+	$(ANSIBLE_TEST) -- units --venv --python $(TOOLS_PYTHON_VERSION) --color no
+
+# The targets under tests/integration/targets, with the emulator started once for the whole run.
+ansible-test-integration: tools
+	$(ANSIBLE_TEST) --emulator -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no
+
+lint: tools
+	$(ECOSYSTEM) link $(COLLECTIONS)
+	$(TOOLS_ENV) ansible-lint --offline --nocolor
+
+docs-lint: tools
+	$(ECOSYSTEM) link $(COLLECTIONS)
+	$(TOOLS_ENV) antsibull-docs lint-collection-docs --plugin-docs .
+
+changelog-lint: tools
+	$(TOOLS_ENV) antsibull-changelog lint
+
+# The release notes of the unreleased version, rendered from the fragments into .build/changelog/.
+changelog: tools
+	$(ECOSYSTEM) changelog $(BUILD)/changelog
+
+# The HTML docs site (modules, roles and the guides in docs/docsite) in docs/_build/html.
+docs: tools
+	$(ECOSYSTEM) docs docs/_build
+
+# The build context of docs/examples/execution-environment.yml in .build/ee (building the image needs a
+# container engine: `ansible-builder build` instead of create).
+ee: tools
+	$(ECOSYSTEM) ee $(BUILD)/ee
+
+# The integration tests once per ansible-core release line, each in its own venv under .build/matrix.
+matrix: tools
+	$(TOOLS_BIN)/python tests/tooling/matrix.py
 
 # Not part of `make test`: starts the emulator and a receiver, times four ways of triggering N webhooks,
 # and writes docs/benchmarks.md and docs/benchmarks.png. Knobs (all optional):
@@ -47,4 +109,4 @@ bench: venv $(BENCH_STAMP)
 		$(BIN)/python tests/bench/run.py --plot-python $(BENCH_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) $(BUILD) .pytest_cache
+	rm -rf $(VENV) $(BUILD) .pytest_cache docs/_build

@@ -13,7 +13,12 @@ Python API::
 
 CLI (runs CMD with servers.env() added to its environment, exits with its code)::
 
-    python tests/emulator/harness.py run [--tls] [--workdir DIR] -- CMD ARGS...
+    python tests/emulator/harness.py run [--tls] [--workdir DIR] [--vars-file FILE] -- CMD ARGS...
+
+``--vars-file`` also writes servers.integration_vars() to FILE (JSON, which is YAML) and removes it at the
+end. ansible-test passes only a few environment variables to its targets, so its integration targets read
+the connection from ``tests/integration/integration_config.yml`` instead, which ansible-test gives every
+target as extra vars.
 
 Each start seeds one user pool (random secret, so tests can scan output for
 leaks) and four webhooks: "deploy", "form", "disabled" and "unreachable".
@@ -304,6 +309,18 @@ class Servers:
             env["EMULATOR_CA_PATH"] = self.ca_path
         return env
 
+    def integration_vars(self) -> dict:
+        """Variables for ansible-test integration targets (tests/integration/integration_config.yml)."""
+        return {
+            "genauth_host": self.emulator_url,
+            "genauth_access_key_id": self.access_key_id,
+            "genauth_access_key_secret": self.access_key_secret,
+            "genauth_webhooks": dict(self.webhooks),
+            "genauth_emulator_url": self.emulator_url,
+            "genauth_receiver_url": self.receiver_url,
+            "genauth_ca_path": self.ca_path or "",
+        }
+
 
 def _run(args: argparse.Namespace) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -317,12 +334,18 @@ def _run(args: argparse.Namespace) -> int:
         with Servers(workdir, tls=args.tls, token_ttl=args.token_ttl) as servers:
             print(f"harness: emulator {servers.emulator_url}  receiver {servers.receiver_url}"
                   f"  workdir {workdir}", file=sys.stderr, flush=True)
+            if args.vars_file:
+                Path(args.vars_file).write_text(json.dumps(servers.integration_vars(), indent=2) + "\n",
+                                                encoding="utf-8")
             try:
                 return subprocess.call(command, env={**os.environ, **servers.env()})
             except FileNotFoundError as exc:
                 print(f"harness: {exc}", file=sys.stderr)
                 return 127
     finally:
+        if args.vars_file:
+            # The servers are gone: a stale file would point later runs at closed ports.
+            Path(args.vars_file).unlink(missing_ok=True)
         if not args.workdir and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -335,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workdir", help="where seed, certificates and logs go (kept)")
     run.add_argument("--keep", action="store_true", help="keep the temporary workdir")
     run.add_argument("--token-ttl", type=int, default=7200)
+    run.add_argument("--vars-file", help="also write the servers' connection as Ansible vars (JSON) here")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")
     args = parser.parse_args(argv)
     return _run(args)
