@@ -355,6 +355,18 @@ def test_drop_fault(fresh, token, phase, deliveries):
     assert fresh.emulator.requests("trigger-webhook")[0]["statusCode"] is None
 
 
+@pytest.mark.parametrize("phase, deliveries", [("before", 0), ("after", 1)])
+def test_truncate_fault_breaks_the_answer_mid_body(fresh, token, phase, deliveries):
+    fresh.emulator.add_fault("trigger-webhook", "truncate", phase=phase)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        trigger(fresh, token)
+    assert len(fresh.receiver.deliveries()) == deliveries
+
+
+def test_issued_tokens_are_listed(fresh, token):
+    assert token in fresh.emulator.issued_tokens()
+
+
 @pytest.mark.parametrize("phase", ["before", "after"])
 def test_delay_fault_then_normal_answer(fresh, token, phase):
     fresh.emulator.add_fault("trigger-webhook", "delay", delay=0.4, phase=phase)
