@@ -285,7 +285,7 @@ def fault_rows(measured: dict | None = None) -> list:
     for scenario in SCENARIOS:
         figures = (measured or {}).get(scenario.key)
         if figures:
-            seen = "%s, %d delivered, %d retries, %.1f s" % (
+            seen = "%s; delivered %d; retries %d; %.1f s" % (
                 "succeeded" if figures["ok"] else "failed", figures["deliveries"], figures["retries"],
                 figures["seconds"])
         else:

@@ -38,8 +38,7 @@ def _expire_while_the_lookup_waits(servers, limit=30.0):
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
 def test_fault(request, scenario):
-    runner = request.getfixturevalue("tls_ansible" if scenario.special and scenario.special.startswith("tls")
-                                     or scenario.key.startswith("tls-") else "ansible")
+    runner = request.getfixturevalue("tls_ansible" if scenario.special == "tls" else "ansible")
     servers = runner.servers
     options = dict((name, value.format(ca_path=servers.ca_path) if isinstance(value, str) else value)
                    for name, value in scenario.module_options.items())
