@@ -182,6 +182,12 @@ def assert_no_secret_leaked(servers, runs):
 
 
 @pytest.fixture
+def secret_scan():
+    """``assert_no_secret_leaked(servers, runs)``, for tests of the scan itself."""
+    return assert_no_secret_leaked
+
+
+@pytest.fixture
 def ansible(collections_path, fresh, tmp_path):
     return Ansible(collections_path, fresh, tmp_path)
 
