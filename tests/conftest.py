@@ -65,3 +65,12 @@ def fresh(servers):
 @pytest.fixture
 def fresh_tls(tls_servers):
     return reset_servers(tls_servers)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After a full, passing run, rewrite the figures in docs/guarantees.md from what the tests measured."""
+    from tests import guarantees
+    if guarantees.write_if_complete(int(exitstatus)):
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("Figures regenerated in %s" % os.path.relpath(guarantees.DOC_PATH, REPO_ROOT))

@@ -188,7 +188,8 @@ class GenAuthClient(object):
                 % (self.host, endpoint, reason), endpoint=endpoint, connect_failed=True)
         if isinstance(exc, requests.exceptions.Timeout):
             what = "no answer within %g s (timeout)" % self._timeout
-        elif isinstance(exc, requests.exceptions.ConnectionError):
+        elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            # ChunkedEncodingError: the headers came, then the connection closed before the whole body did.
             what = "the connection broke before the answer arrived (%s)" % reason
         else:
             what = reason

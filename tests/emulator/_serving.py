@@ -43,6 +43,8 @@ class Reply:
     headers: dict = field(default_factory=dict)
     # The business statusCode of a V3 envelope, kept for the request log.
     envelope_status: int | None = None
+    # Send the headers and only half of the body, then close: a connection dropped mid-response.
+    truncate: bool = False
 
 
 def json_reply(obj, status: int = 200, headers: dict | None = None) -> Reply:
@@ -65,6 +67,9 @@ class QuietThreadingServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 makes the kernel drop connection attempts when dozens of
+    # clients connect at once (concurrent playbooks and forks); every handler runs in its own thread.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
@@ -173,6 +178,11 @@ class BaseHandler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if reply.truncate:
+            self.wfile.write(reply.body[:len(reply.body) // 2])
+            self.wfile.flush()
+            self.drop_connection()
+            return
         if self.command != "HEAD":
             self.wfile.write(reply.body)
 

@@ -153,6 +153,8 @@ class TokenIssuer:
         self.ttl = ttl
         self._key = secrets.token_bytes(32)
         self._status: dict[str, str] = {}
+        # Every token handed out, so tests can check that none of them leaks anywhere.
+        self.issued: list[str] = []
         self._lock = threading.Lock()
 
     def issue(self, userpool_id: str) -> str:
@@ -164,7 +166,10 @@ class TokenIssuer:
         compact = {"separators": (",", ":")}
         signing_input = (_b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, **compact).encode())
                          + "." + _b64url(json.dumps(claims, **compact).encode()))
-        return signing_input + "." + _b64url(self._sign(signing_input))
+        token = signing_input + "." + _b64url(self._sign(signing_input))
+        with self._lock:
+            self.issued.append(token)
+        return token
 
     def _sign(self, signing_input: str) -> bytes:
         return hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
@@ -207,7 +212,7 @@ class TokenIssuer:
 
 
 FAULT_KINDS = ("http_status", "http_401", "envelope_status", "delay", "html",
-               "invalid_json", "drop")
+               "invalid_json", "drop", "truncate")
 
 _ENVELOPE_FAULT_MESSAGES = {
     429: "Too many requests, please try again later",
@@ -274,6 +279,12 @@ class Fault:
         headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
         if self.kind == "drop":
             return None
+        if self.kind == "truncate":
+            # Headers announce a whole success envelope; half of it arrives, then the connection closes.
+            reply = json_reply({"statusCode": 200, "message": "Operation successful",
+                                "requestId": new_request_id(), "data": {"response": "x" * 64}})
+            reply.truncate = True
+            return reply
         if self.kind == "envelope_status":
             message = _ENVELOPE_FAULT_MESSAGES.get(self.status, "Injected error")
             return json_reply({"statusCode": self.status, "message": message,
@@ -865,6 +876,7 @@ class EmulatorHandler(_serving.BaseHandler):
             ("GET", "faults"): lambda _: {"faults": self.store.snapshot()["faults"]},
             ("POST", "tokens/revoke"): lambda _: {"revoked": self.issuer.mark_all(TokenIssuer.REVOKED)},
             ("POST", "tokens/expire"): lambda _: {"expired": self.issuer.mark_all(TokenIssuer.EXPIRED)},
+            ("GET", "tokens"): lambda _: {"tokens": list(self.issuer.issued)},
             ("GET", "requests"): lambda _: {"requests": list(self.store.requests)},
             ("POST", "reset"): self._control_reset,
             ("GET", "state"): lambda _: self.store.snapshot(),

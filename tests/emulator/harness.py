@@ -94,7 +94,10 @@ class EmulatorControl(_ControlClient):
     prefix = "/__emulator__/"
 
     def add_fault(self, endpoint: str, kind: str, **options) -> dict:
-        """Inject a fault; options: count, status, retry_after, delay, phase, text."""
+        """Inject a fault; options: count, status, retry_after, delay, phase, text.
+
+        Kinds: http_status, http_401, envelope_status, delay, html, invalid_json, drop (close without an
+        answer) and truncate (send the headers and half the body, then close)."""
         return self._control("POST", "faults", {"endpoint": endpoint, "kind": kind, **options})
 
     def faults(self) -> list[dict]:
@@ -105,6 +108,10 @@ class EmulatorControl(_ControlClient):
 
     def expire_tokens(self) -> int:
         return self._control("POST", "tokens/expire")["expired"]
+
+    def issued_tokens(self) -> list[str]:
+        """Every management token the emulator has issued since it started."""
+        return self._control("GET", "tokens")["tokens"]
 
     def requests(self, endpoint: str | None = None) -> list[dict]:
         """Logged API requests, oldest first; optionally only those of one endpoint."""

@@ -378,6 +378,18 @@ def test_drop_fault(fresh, token, phase, deliveries):
     assert fresh.emulator.requests("trigger-webhook")[0]["statusCode"] is None
 
 
+@pytest.mark.parametrize("phase, deliveries", [("before", 0), ("after", 1)])
+def test_truncate_fault_breaks_the_answer_mid_body(fresh, token, phase, deliveries):
+    fresh.emulator.add_fault("trigger-webhook", "truncate", phase=phase)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        trigger(fresh, token)
+    assert len(fresh.receiver.deliveries()) == deliveries
+
+
+def test_issued_tokens_are_listed(fresh, token):
+    assert token in fresh.emulator.issued_tokens()
+
+
 @pytest.mark.parametrize("phase", ["before", "after"])
 def test_delay_fault_then_normal_answer(fresh, token, phase):
     fresh.emulator.add_fault("trigger-webhook", "delay", delay=0.4, phase=phase)
@@ -471,6 +483,8 @@ def test_token_expires_after_its_ttl(quick_servers):
 
 
 def test_slow_subscriber_is_603(quick_servers):
+    # Token times are whole seconds, so a 1 s token fetched late in a second may expire at once: start a second.
+    time.sleep(1 - time.time() % 1)
     token = quick_servers.emulator.management_token(quick_servers.access_key_id,
                                                     quick_servers.access_key_secret)
     quick_servers.receiver.configure(delay=1.5)

@@ -1,5 +1,11 @@
 """Integration fixtures: the collection built and installed as users get it, the emulator and receiver on
-loopback, and a runner for ansible-playbook that returns what the playbook saved."""
+loopback, and a runner for ansible-playbook that returns what the playbook saved.
+
+Every run is verbose (-vvvv unless a test asks otherwise) and scanned for secrets afterwards: the access key
+secrets, every token the emulator issued and the webhook secrets must not appear in the output, in the
+registered result, or anywhere in what the module sent, except the one place each belongs (the secret in
+the token request's body, a token in the Authorization header).
+"""
 
 import json
 import os
@@ -9,6 +15,7 @@ import uuid
 
 import pytest
 
+from tests import guarantees
 from tests.emulator.harness import install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -22,6 +29,10 @@ def collections_path(tmp_path_factory):
     return install_collection(tmp_path_factory.mktemp("collection"))
 
 
+# -vvvv prints the module's arguments, results and every HTTP-related warning: the most a user can see.
+DEFAULT_VERBOSITY = int(os.environ.get("GENAUTH_TEST_VERBOSITY", "4"))
+
+
 class Run(object):
     """One ansible-playbook run: exit code, output, and the JSON the playbook saved (if any)."""
 
@@ -29,9 +40,11 @@ class Run(object):
         self.rc = proc.returncode
         self.output = proc.stdout
         self.result = None
+        self.result_text = ""
         if os.path.exists(result_file):
             with open(result_file) as handle:
-                self.result = json.load(handle)
+                self.result_text = handle.read()
+            self.result = json.loads(self.result_text)
 
     def warnings(self):
         """The [WARNING] messages, each on one line.
@@ -81,25 +94,36 @@ class Ansible(object):
                 env[key] = value
         return env
 
-    def playbook(self, name, extra_vars=None, check=False, verbosity=0, env=None, timeout=180, vars_file=None):
-        """Run a playbook of playbooks/. ``vars_file`` variables are passed as ``-e @file``: ansible-playbook
-        echoes command-line extra vars at -vvvv, so secrets go in a file, as users pass them."""
+    def playbook(self, name, extra_vars=None, check=False, verbosity=DEFAULT_VERBOSITY, env=None, timeout=180,
+                 inventory=None, forks=None, scan=True):
         result_file = str(self.tmp_path / ("result-%s.json" % uuid.uuid4().hex))
         variables = {"result_file": result_file}
         variables.update(extra_vars or {})
-        cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(HERE, "playbooks", name),
-               "-e", json.dumps(variables)]
-        if vars_file:
-            path = self.tmp_path / ("vars-%s.json" % uuid.uuid4().hex)
-            path.write_text(json.dumps(vars_file))
-            cmd += ["-e", "@%s" % path]
+        # From a file, as secrets should be given: at -vvvv ansible-playbook prints its command-line extra vars.
+        vars_file = str(self.tmp_path / ("vars-%s.json" % uuid.uuid4().hex))
+        with open(os.open(vars_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            json.dump(variables, handle)
+        cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(HERE, "playbooks", name), "-e", "@" + vars_file]
         if check:
             cmd.append("--check")
         if verbosity:
             cmd.append("-" + "v" * verbosity)
+        if inventory:
+            cmd += ["-i", inventory]
+        if forks:
+            cmd += ["--forks", str(forks)]
         proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path), check=False)
-        return Run(proc, result_file)
+        run = Run(proc, result_file)
+        if scan:
+            self.scan([run], verbosity)
+        return run
+
+    def scan(self, runs, verbosity):
+        """Fail unless the runs and everything the emulator received keep every secret hidden."""
+        assert_no_secret_leaked(self.servers, runs)
+        for dummy in runs:
+            guarantees.record_scan(verbosity)
 
     def trigger(self, webhook="deploy", **kwargs):
         """Run the one-task trigger playbook; ``webhook`` is a seeded name or a literal id."""
@@ -107,6 +131,61 @@ class Ansible(object):
         if "webhooks" not in extra:
             extra.setdefault("webhook_id", self.servers.webhooks.get(webhook, webhook))
         return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
+
+
+def secrets_of(servers):
+    """label -> value of everything that must stay hidden: both access key secrets, every token the
+    emulator issued (to the module or to a test), and every webhook secret."""
+    found = {"access_key_secret": servers.access_key_secret,
+             "other_access_key_secret": servers.other_access_key_secret}
+    for name, secret in servers.webhook_secrets.items():
+        found["webhook_secret[%s]" % name] = secret
+    for number, token in enumerate(servers.emulator.issued_tokens()):
+        found["token#%d" % number] = token
+    return found
+
+
+def leaks_in_sent_requests(servers, secrets):
+    """Where the emulator saw a secret outside its one allowed place, as "label in <where>" strings."""
+    leaks = []
+    allowed_key_secrets = (servers.access_key_secret, servers.other_access_key_secret)
+    for number, entry in enumerate(servers.emulator.requests()):
+        headers = dict((name.lower(), value) for name, value in entry["headers"].items())
+        bearer = headers.pop("authorization", "")
+        body = entry["body"] or ""
+        if entry["endpoint"] == "get-management-token":
+            try:
+                sent_secret = json.loads(body).get("accessKeySecret")
+            except (ValueError, AttributeError):
+                sent_secret = None
+            if sent_secret in allowed_key_secrets:
+                body = body.replace(sent_secret, "<the access key secret>", 1)
+        places = {"path": entry["path"] + "?" + (entry["query"] or ""), "headers": json.dumps(headers),
+                  "body": body, "authorization": bearer}
+        for label, secret in secrets.items():
+            for where, text in places.items():
+                allowed = where == "authorization" and label.startswith("token#") and text == "Bearer " + secret
+                if secret in text and not allowed:
+                    leaks.append("%s in %s of request #%d (%s %s)" % (label, where, number, entry["method"],
+                                                                      entry["path"]))
+    return leaks
+
+
+def assert_no_secret_leaked(servers, runs):
+    """No secret in any run's output or registered result, nor out of place in what the module sent."""
+    secrets = secrets_of(servers)
+    leaks = []
+    for run in runs:
+        for where, text in (("output", run.output), ("registered result", run.result_text)):
+            leaks += ["%s in the %s" % (label, where) for label, secret in secrets.items() if secret in text]
+    leaks += leaks_in_sent_requests(servers, secrets)
+    assert not leaks, "secrets leaked: %s" % "; ".join(leaks)
+
+
+@pytest.fixture
+def secret_scan():
+    """``assert_no_secret_leaked(servers, runs)``, for tests of the scan itself."""
+    return assert_no_secret_leaked
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ def run_role(ansible, targets, playbook="role.yml", **extra):
     extra_vars = dict(deploy_webhooks_targets=targets, deploy_webhooks_application="billing",
                       deploy_webhooks_version="2.4.0", deploy_webhooks_environment="production")
     extra_vars.update(extra.pop("extra_vars", {}))
+    extra_vars.update(extra.pop("vars_file", {}))  # the runner passes every extra var from a file
     return ansible.playbook(playbook, extra_vars=extra_vars, env=dict({"ANSIBLE_INVENTORY": INVENTORY},
                                                                      **extra.pop("env", {})), **extra)
 

@@ -135,6 +135,19 @@ def test_timeout_message_says_it_may_have_been_processed(mocked, rec):
         client(rec).call("POST", "trigger-webhook", json=BODY)
 
 
+@pytest.mark.parametrize("broken", [
+    requests.exceptions.ConnectionError("Remote end closed connection without response"),
+    requests.exceptions.ChunkedEncodingError("IncompleteRead(98 bytes read, 99 more expected)"),
+])
+def test_connection_broken_before_or_during_the_answer_says_so(mocked, rec, broken):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER, body=broken)
+    with pytest.raises(GenAuthError, match=r"failed: the connection broke before the answer arrived \(.+\)\. "
+                                           r"The request may have been processed, so it was not retried"):
+        client(rec).call("POST", "trigger-webhook", json=BODY)
+    assert len(calls_to(mocked, TRIGGER)) == 1 and rec.warnings == []
+
+
 def test_refused_connection_is_retried(mocked, rec):
     refused = requests.exceptions.ConnectionError(MaxRetryError(None, "/", reason=NewConnectionError(
         HTTPConnection("genauth.test"), "Failed to establish a new connection: [Errno 111] Connection refused")))

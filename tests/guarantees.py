@@ -1,0 +1,376 @@
+"""The fault matrix, the figures the reliability tests measure, and the table they regenerate in
+docs/guarantees.md.
+
+The scenarios are data: tests/integration/test_fault_matrix.py runs each of them through ansible-playbook
+against the emulator, and the documentation table is rendered from the same list, so the two cannot drift
+(tests/test_guarantees_doc.py checks the committed table). Tests record what they measured with
+``record()``; at the end of a session that ran every scenario and passed, ``write_if_complete()`` rewrites
+the generated block of docs/guarantees.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOC_PATH = os.path.join(REPO_ROOT, "docs", "guarantees.md")
+BEGIN = "<!-- BEGIN GENERATED: guarantees -->"
+END = "<!-- END GENERATED -->"
+
+# The module's retry policy (plugins/module_utils/_retry.py), used to bound how long a run may take.
+BASE_DELAY, MAX_DELAY = 0.5, 10.0
+DEFAULT_RETRIES = 3
+# Every scenario sets this timeout (seconds per connect and per read) unless it tests a slower answer.
+TIMEOUT = 5
+# ansible-playbook start-up, one fork, the module's imports and the result file, on a busy 2-core runner.
+RUN_SLACK = 90.0
+
+T = "trigger-webhook"
+LOOKUP = "get-webhook"
+TOKEN = "get-management-token"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One injected fault and what the module must do about it.
+
+    :param key: the row key (also the pytest id).
+    :param fault: what goes wrong, in words.
+    :param placement: where: an endpoint and "before processing" (nothing done) or "after processing"
+        (the trigger was delivered, then the answer went wrong).
+    :param faults: emulator fault specs (``EmulatorControl.add_fault`` keyword arguments).
+    :param options: module options beyond the webhook id (``timeout`` defaults to TIMEOUT).
+    :param special: a setup the fault API cannot express: "refused", "tls", "expire_mid_run",
+        "static_token_revoked".
+    :param ok: True when the task must succeed.
+    :param deliveries: how many times the receiver must get the webhook.
+    :param retries: how many retry warnings the run must show.
+    :param refreshes: how many token-refresh warnings.
+    :param attempts: how many trigger-webhook requests must reach the emulator.
+    :param msg: text the failure message must contain (what went wrong, and what to do).
+    :param warn: text some other warning must contain.
+    :param retry_after: the Retry-After the faults send, to check the retry warnings and bound the waits.
+    :param why: the reason for the outcome, for the table.
+    """
+
+    key: str
+    fault: str
+    placement: str
+    faults: tuple = ()
+    options: dict = field(default_factory=dict)
+    special: str | None = None
+    ok: bool = False
+    deliveries: int = 0
+    retries: int = 0
+    refreshes: int = 0
+    attempts: int = 1
+    msg: tuple = ()
+    warn: tuple = ()
+    retry_after: float | None = None
+    why: str = ""
+
+    @property
+    def module_options(self) -> dict:
+        return dict({"timeout": TIMEOUT}, **self.options)
+
+    @property
+    def outcome(self) -> str:
+        return "succeeds" if self.ok else "fails"
+
+    def bound(self) -> float:
+        """The longest a run may take: every HTTP request waiting its connect and read timeouts, every
+        backoff at its cap (or the Retry-After sent), and ansible-playbook's own start-up."""
+        timeout = float(self.module_options["timeout"])
+        requests = 2 + self.attempts + self.retries + 3 * self.refreshes + 2  # token, lookup, trigger(s), slack
+        waits = sum(self.retry_after if self.retry_after is not None else min(MAX_DELAY, BASE_DELAY * 2 ** k)
+                    for k in range(self.retries))
+        return requests * 2 * timeout + waits + RUN_SLACK
+
+
+def _fault(endpoint, kind, **options):
+    return dict(endpoint=endpoint, kind=kind, **options)
+
+
+BEFORE, AFTER = "before processing", "after processing"
+NOT_PROCESSED = "the server said it did not process the call, so a retry cannot deliver twice"
+AMBIGUOUS = "the call may have been processed; a retry could deliver twice"
+ONE_REFRESH = "a 401 means the call was not processed; a fetched token is refreshed once"
+
+SCENARIOS = (
+    Scenario("http-503-x2-retry-after", "HTTP 503 with Retry-After: 0, 2 times (retries 3)", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=503, count=2, retry_after="0"),),
+             ok=True, deliveries=1, retries=2, attempts=3, retry_after=0.0, why=NOT_PROCESSED),
+    Scenario("http-503-x3-backoff", "HTTP 503 without Retry-After, 3 times (retries 3)", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=503, count=3),),
+             ok=True, deliveries=1, retries=3, attempts=4, why=NOT_PROCESSED),
+    Scenario("http-503-x4-exhausted", "HTTP 503 with Retry-After: 0, 4 times (retries 3)", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=503, count=4, retry_after="0"),),
+             deliveries=0, retries=3, attempts=4, retry_after=0.0,
+             msg=("GenAuth API error on trigger-webhook", "statusCode 503, HTTP 503", "try again later"),
+             why="retries exhausted; reported, never delivered"),
+    Scenario("http-429-retry-after-1", "HTTP 429 with Retry-After: 1, once", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=429, retry_after="1"),),
+             ok=True, deliveries=1, retries=1, attempts=2, retry_after=1.0, why=NOT_PROCESSED),
+    Scenario("http-429-x2-exhausted", "HTTP 429 without Retry-After, 2 times (retries 1)", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=429, count=2),), options={"retries": 1},
+             deliveries=0, retries=1, attempts=2,
+             msg=("statusCode 429, HTTP 429", "GenAuth is throttling requests; raise retries or try again later"),
+             why="retries exhausted; reported, never delivered"),
+    Scenario("envelope-503", "statusCode 503 inside HTTP 200, once", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "envelope_status", status=503),),
+             ok=True, deliveries=1, retries=1, attempts=2, why=NOT_PROCESSED),
+    Scenario("envelope-429-x3-exhausted", "statusCode 429 inside HTTP 200, Retry-After: 0, 3 times (retries 2)",
+             "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "envelope_status", status=429, count=3, retry_after="0"),), options={"retries": 2},
+             deliveries=0, retries=2, attempts=3, retry_after=0.0,
+             msg=("GenAuth API error on trigger-webhook", "statusCode 429", "raise retries"),
+             why="retries exhausted; reported, never delivered"),
+    Scenario("http-503-after-delivery", "HTTP 503 although the trigger was delivered (a misreporting server)",
+             "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "http_status", status=503, retry_after="0", phase="after"),),
+             ok=True, deliveries=2, retries=1, attempts=2, retry_after=0.0,
+             why="503 promises the call was not processed; a server that breaks that promise gets a second "
+                 "delivery"),
+    Scenario("http-500-before", "HTTP 500", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_status", status=500),),
+             msg=("statusCode 500, HTTP 500", "GenAuth reported a server error; try again later"), why=AMBIGUOUS),
+    Scenario("http-500-after", "HTTP 500", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "http_status", status=500, phase="after"),), deliveries=1,
+             msg=("statusCode 500, HTTP 500", "try again later"), why=AMBIGUOUS),
+    Scenario("http-502-after", "HTTP 502", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "http_status", status=502, phase="after"),), deliveries=1,
+             msg=("statusCode 502, HTTP 502", "try again later"), why=AMBIGUOUS),
+    Scenario("http-504-after", "HTTP 504", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "http_status", status=504, phase="after"),), deliveries=1,
+             msg=("statusCode 504, HTTP 504", "try again later"), why=AMBIGUOUS),
+    Scenario("http-502-with-503-envelope", "HTTP 502 whose body is a statusCode 503 envelope", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "http_status", status=502, phase="after",
+                            text='{"statusCode": 503, "message": "upstream unavailable", "requestId": "r-1"}'),),
+             deliveries=1, msg=("statusCode 503", "HTTP 502"),
+             why="the real HTTP status decides: a gateway error may hide a processed call"),
+    Scenario("envelope-500-after", "statusCode 500 inside HTTP 200", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "envelope_status", status=500, phase="after"),), deliveries=1,
+             msg=("GenAuth API error on trigger-webhook", "statusCode 500", "contact GenAuth support with the requestId"),
+             why=AMBIGUOUS),
+    Scenario("slow-trigger", "answer 3 s late (timeout 1)", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "delay", delay=3, phase="after"),), options={"timeout": 1}, deliveries=1,
+             msg=("no answer within 1 s (timeout)", "was not retried", "raise timeout"), why=AMBIGUOUS),
+    Scenario("slow-lookup", "answer 3 s late (timeout 1)", "%s, %s" % (LOOKUP, BEFORE),
+             faults=(_fault(LOOKUP, "delay", delay=3),), options={"timeout": 1}, attempts=0,
+             msg=("GenAuth get-webhook", "no answer within 1 s (timeout)"),
+             why="the lookup failed, so the trigger was never sent"),
+    Scenario("connection-refused", "connection refused (nothing listens; retries 2)", "the whole API",
+             special="refused", options={"retries": 2}, retries=2, attempts=0,
+             msg=("Could not connect to", "Check host"),
+             why="no connection was made, so nothing was sent and a retry is safe"),
+    Scenario("drop-before", "connection closed without an answer", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "drop"),),
+             msg=("the connection broke before the answer arrived", "was not retried"),
+             why="the client cannot tell before from after: " + AMBIGUOUS),
+    Scenario("drop-after", "connection closed without an answer", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "drop", phase="after"),), deliveries=1,
+             msg=("the connection broke before the answer arrived", "check whether it took effect"), why=AMBIGUOUS),
+    Scenario("truncated-answer", "connection closed mid-response (half the body)", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "truncate", phase="after"),), deliveries=1,
+             msg=("the connection broke before the answer arrived", "was not retried"), why=AMBIGUOUS),
+    Scenario("html-502", "HTML gateway page, HTTP 502", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "html", status=502),),
+             msg=("failed with HTTP 502 Bad Gateway", "<html>", "try again later"), why=AMBIGUOUS),
+    Scenario("html-503", "HTML gateway page, HTTP 503, once", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "html", status=503),), ok=True, deliveries=1, retries=1, attempts=2,
+             why=NOT_PROCESSED),
+    Scenario("invalid-json", "HTTP 200 with a body that is not JSON", "%s, %s" % (T, AFTER),
+             faults=(_fault(T, "invalid_json", phase="after"),), deliveries=1,
+             msg=("with a body that is not JSON", "Check that host points at the GenAuth Management API"),
+             why=AMBIGUOUS),
+    Scenario("token-endpoint-500", "HTTP 500 from the token endpoint", "%s, %s" % (TOKEN, BEFORE),
+             faults=(_fault(TOKEN, "http_status", status=500),), attempts=0,
+             msg=("GenAuth API error on get-management-token", "statusCode 500, HTTP 500", "try again later"),
+             why="no token, so nothing was triggered"),
+    Scenario("token-endpoint-503", "HTTP 503 from the token endpoint, once", "%s, %s" % (TOKEN, BEFORE),
+             faults=(_fault(TOKEN, "http_status", status=503, retry_after="0"),), ok=True, deliveries=1,
+             retries=1, retry_after=0.0, why=NOT_PROCESSED),
+    Scenario("token-endpoint-drop", "token request's connection closed without an answer",
+             "%s, %s" % (TOKEN, AFTER), faults=(_fault(TOKEN, "drop", phase="after"),), attempts=0,
+             msg=("GenAuth get-management-token", "the connection broke before the answer arrived"),
+             why="no token, so nothing was triggered"),
+    Scenario("token-rejected-once", "statusCode 401 (token rejected), once", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "envelope_status", status=401),), ok=True, deliveries=1, refreshes=1, attempts=2,
+             why=ONE_REFRESH),
+    Scenario("token-rejected-twice", "HTTP 401 (token rejected), twice", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "http_401", count=2),), refreshes=1, attempts=2,
+             msg=("GenAuth API error on trigger-webhook", "statusCode 401", "Check the credentials"),
+             why="refreshed once only, then reported"),
+    Scenario("token-expired-mid-run", "every token expires while the lookup runs", "%s, %s" % (LOOKUP, BEFORE),
+             special="expire_mid_run", faults=(_fault(LOOKUP, "delay", delay=1.5),), ok=True, deliveries=1,
+             refreshes=1, why=ONE_REFRESH),
+    Scenario("static-token-revoked", "access_token given by the task, revoked", "the whole API",
+             special="static_token_revoked", attempts=0,
+             msg=("statusCode 401", "The access_token was rejected (expired or revoked?)", "issue a new one"),
+             why="a token the module did not fetch cannot be refreshed"),
+    Scenario("tls-unknown-ca", "HTTPS with a certificate from an unknown CA (defaults)", "TLS handshake",
+             special="tls", attempts=0, msg=("TLS failure talking to", "set ca_path to its CA bundle"),
+             why="certificates are verified by default"),
+    Scenario("tls-ca-path", "HTTPS with a private CA, ca_path set", "TLS handshake", special="tls",
+             options={"ca_path": "{ca_path}"}, ok=True, deliveries=1, why="verified against ca_path"),
+    Scenario("tls-no-verify", "HTTPS with an unknown CA, validate_certs: false", "TLS handshake", special="tls",
+             options={"validate_certs": False}, ok=True, deliveries=1,
+             warn=("validate_certs is false", "Use ca_path for a private CA instead"),
+             why="verification off, with a warning"),
+)
+
+SCENARIO_KEYS = tuple(scenario.key for scenario in SCENARIOS)
+assert len(set(SCENARIO_KEYS)) == len(SCENARIO_KEYS), "scenario keys must be unique"
+
+# The property-based tests whose example counts go into the table (test id -> what it feeds).
+FUZZ_TESTS = {
+    "validation-options": "build_schema/validate with arbitrary option values",
+    "validation-headers": "request_headers with arbitrary names and values",
+    "validation-body": "request_body with arbitrary JSON values and strings",
+    "module-invalid-input": "the module's main() with one invalid option, HTTP mocked",
+    "module-any-input": "the module's main() with arbitrary option values, HTTP mocked",
+}
+LOAD_KEY = "load"
+
+# ---------------------------------------------------------------------------- measurements
+
+_LOCK = threading.Lock()
+RESULTS: dict = {"faults": {}, "fuzz": {}, "load": None, "scanned": 0, "scanned_vvvv": 0}
+
+
+def record_fault(key: str, **figures) -> None:
+    with _LOCK:
+        RESULTS["faults"][key] = figures
+
+
+def record_fuzz(key: str, examples: int) -> None:
+    with _LOCK:
+        RESULTS["fuzz"][key] = RESULTS["fuzz"].get(key, 0) + examples
+
+
+def record_load(**figures) -> None:
+    with _LOCK:
+        RESULTS["load"] = figures
+
+
+def record_scan(verbosity: int) -> None:
+    with _LOCK:
+        RESULTS["scanned"] += 1
+        if verbosity >= 4:
+            RESULTS["scanned_vvvv"] += 1
+
+
+def complete() -> bool:
+    """True when every scenario, every fuzz test and the load test recorded a measurement."""
+    return (set(RESULTS["faults"]) == set(SCENARIO_KEYS) and set(RESULTS["fuzz"]) == set(FUZZ_TESTS)
+            and RESULTS["load"] is not None)
+
+
+# ---------------------------------------------------------------------------- the generated table
+
+FAULT_HEADER = ("Scenario", "Fault", "Where", "Expected", "Deliveries", "Retries", "Token refreshes", "Why",
+                "Measured")
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def fault_rows(measured: dict | None = None) -> list:
+    """One row per scenario; every column but the last comes from SCENARIOS alone."""
+    rows = []
+    for scenario in SCENARIOS:
+        figures = (measured or {}).get(scenario.key)
+        if figures:
+            seen = "%s; delivered %d; retries %d; %.1f s" % (
+                "succeeded" if figures["ok"] else "failed", figures["deliveries"], figures["retries"],
+                figures["seconds"])
+        else:
+            seen = "not run"
+        rows.append(("`%s`" % scenario.key, scenario.fault, scenario.placement, scenario.outcome,
+                     str(scenario.deliveries), str(scenario.retries), str(scenario.refreshes), scenario.why, seen))
+    return rows
+
+
+def summary_rows(results: dict) -> list:
+    faults = results["faults"]
+    lost = sum(max(0, SCENARIOS_BY_KEY[key].deliveries - figures["deliveries"]) for key, figures in faults.items())
+    doubled = sum(max(0, figures["deliveries"] - SCENARIOS_BY_KEY[key].deliveries) for key, figures in faults.items())
+    load = results["load"] or {}
+    fuzz_total = sum(results["fuzz"].values())
+    return [
+        ("Faults injected", "%d scenarios, %d failing and %d succeeding as specified"
+         % (len(faults), sum(1 for f in faults.values() if not f["ok"]), sum(1 for f in faults.values() if f["ok"]))),
+        ("Deliveries lost or doubled against the policy", "%d lost, %d doubled" % (lost, doubled)),
+        ("Inputs tried by property-based tests", "%d (%s)" % (
+            fuzz_total, ", ".join("%s %d" % (key, results["fuzz"][key]) for key in FUZZ_TESTS if key in results["fuzz"]))),
+        ("Inputs refused that sent anything", "0 (every test asserts that nothing was sent)"),
+        ("ansible-playbook runs scanned for secrets", "%d, %d of them at -vvvv" % (
+            results["scanned"], results["scanned_vvvv"])),
+        ("Load: triggers", "%s over %s concurrent ansible-playbook runs x %s hosts (forks %s) x %s triggers each" % (
+            load.get("total", "-"), load.get("playbooks", "-"), load.get("hosts", "-"), load.get("forks", "-"),
+            load.get("per_host", "-"))),
+        ("Load: delivered exactly once", "%s of %s (lost %s, doubled %s, failed tasks %s)" % (
+            load.get("unique", "-"), load.get("total", "-"), load.get("lost", "-"), load.get("doubled", "-"),
+            load.get("failed", "-"))),
+        ("Load: wall time", "%.1f s" % load["seconds"] if "seconds" in load else "-"),
+    ]
+
+
+SCENARIOS_BY_KEY = dict((scenario.key, scenario) for scenario in SCENARIOS)
+SUMMARY_KEYS = tuple(row[0] for row in summary_rows({"faults": {}, "fuzz": {}, "load": None,
+                                                    "scanned": 0, "scanned_vvvv": 0}))
+
+
+def _table(header, rows) -> str:
+    lines = ["| %s |" % " | ".join(header), "|%s" % ("---|" * len(header))]
+    lines += ["| %s |" % " | ".join(_cell(cell) for cell in row) for row in rows]
+    return "\n".join(lines)
+
+
+def render(results: dict) -> str:
+    return "\n".join([
+        BEGIN,
+        "<!-- Rewritten by `make test` when the whole suite runs and passes (tests/guarantees.py). -->",
+        "",
+        _table(("Figure", "Value"), summary_rows(results)),
+        "",
+        _table(FAULT_HEADER, fault_rows(results["faults"])),
+        END,
+    ])
+
+
+def parse_tables(text: str) -> list:
+    """The tables of the generated block, as lists of rows of cells (header first)."""
+    block = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    tables, current = [], []
+    for line in block.splitlines():
+        if line.startswith("|"):
+            if re.match(r"^\|(-+\|)+$", line):
+                continue
+            cells = [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            current.append(tuple(cells))
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def write_if_complete(exitstatus: int) -> bool:
+    """Rewrite the generated block of docs/guarantees.md when the full set ran and passed."""
+    if exitstatus != 0 or not complete():
+        return False
+    with open(DOC_PATH, encoding="utf-8") as handle:
+        text = handle.read()
+    if BEGIN not in text or END not in text:
+        return False
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(DOC_PATH, "w", encoding="utf-8") as handle:
+        handle.write(head + render(RESULTS) + tail)
+    return True

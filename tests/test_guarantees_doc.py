@@ -1,0 +1,31 @@
+"""docs/guarantees.md carries a table generated from the fault matrix (tests/guarantees.py): its rows, and
+every column but the measured one, must match the scenarios the tests run, so docs and tests cannot drift."""
+
+from tests import guarantees
+
+
+def committed_tables():
+    with open(guarantees.DOC_PATH, encoding="utf-8") as handle:
+        text = handle.read()
+    assert text.count(guarantees.BEGIN) == 1 and text.count(guarantees.END) == 1
+    return guarantees.parse_tables(text)
+
+
+def test_summary_rows_match():
+    summary, dummy = committed_tables()
+    assert summary[0] == ("Figure", "Value")
+    assert tuple(row[0] for row in summary[1:]) == guarantees.SUMMARY_KEYS
+
+
+def test_fault_rows_match_the_scenarios_the_tests_run():
+    dummy, faults = committed_tables()
+    assert faults[0] == guarantees.FAULT_HEADER
+    expected = [tuple(cell.replace("\\|", "|") for cell in row[:-1]) for row in guarantees.fault_rows()]
+    assert [row[:-1] for row in faults[1:]] == expected
+
+
+def test_rendering_round_trips():
+    results = {"faults": {}, "fuzz": {}, "load": None, "scanned": 0, "scanned_vvvv": 0}
+    tables = guarantees.parse_tables(guarantees.render(results))
+    assert [row[0] for row in tables[1][1:]] == ["`%s`" % key for key in guarantees.SCENARIO_KEYS]
+    assert all(row[-1] == "not run" for row in tables[1][1:])

@@ -1,0 +1,102 @@
+"""Property-based tests of the option rules: whatever the values, validation either returns normalised
+options that are safe to send, or raises InvalidOptions naming the option. Never anything else."""
+
+import json
+import re
+
+from hypothesis import given, strategies as st
+
+from ansible_collections.genauth.management.plugins.module_utils import _validation as v
+
+from tests import guarantees
+
+BASE = dict(host="https://api.genauth.ai", access_key_id="pool", access_key_secret="s3cret", access_token=None,
+            userpool_id=None, ca_path=None, timeout=30.0, retries=3, validate_certs=True, webhook_id="wh1",
+            request_headers=None, request_body=None)
+SCHEMA = v.build_schema(v.TRIGGER_RULES)
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+
+# Text that breaks things: control and format characters, line and paragraph separators, surrogates' neighbours.
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x3000), max_size=40),
+    st.sampled_from(["", " ", "\t", "\r\n", "\x00", "a\nb", "a\rb", "a\x00b", "\x7f", "\x85", "\u2028", "\u200b",
+                     "\ufeff", "é", "😀", "x" * 257, " padded ", "https://api.genauth.ai\n"]),
+)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | nasty_text
+# Any value a playbook can hand to a raw or dict option (YAML gives non-string keys too).
+anything = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    nasty_text | st.integers(), inner, max_size=4), max_leaves=12)
+
+# Values of the type Ansible's argument spec already enforced before the rules run.
+TYPED = {
+    "host": nasty_text | st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "ftp://", "HTTPS://", ""]), nasty_text),
+    "userpool_id": st.none() | nasty_text,
+    "access_token": st.none() | nasty_text,
+    "ca_path": st.none() | nasty_text,
+    "timeout": st.floats() | st.integers().map(float),
+    "retries": st.integers(),
+    "webhook_id": nasty_text,
+    "request_headers": st.none() | st.dictionaries(nasty_text | st.integers(), anything, max_size=4),
+    "request_body": anything | anything.map(lambda value: json.dumps(value, default=str)),
+}
+
+
+def check_accepted(options):
+    """What an accepted set of options must look like."""
+    headers = options.get("request_headers")
+    if headers is not None:
+        for name, value in headers.items():
+            assert HEADER_NAME.match(name)
+            assert isinstance(value, str) and not re.search(r"[\r\n\x00]", value)
+            value.encode("latin-1")
+    body = options.get("request_body")
+    if body is not None:
+        assert isinstance(body, dict)
+        assert len(json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")) <= v.MAX_BODY_BYTES
+    assert 0 < options["timeout"] <= v.MAX_TIMEOUT and 0 <= options["retries"] <= 10
+    assert v.is_header_safe(options["webhook_id"]) or not re.search(r"\s", options["webhook_id"])
+    for name in ("access_token", "userpool_id"):
+        assert options.get(name) in (None, "") or v.is_header_safe(options[name])
+    assert re.match(r"^https?://[^\s?#]+\Z", options["host"])
+
+
+def outcome(params, fuzzed):
+    """Validate; accepted options are checked, a refusal must name one of the fuzzed options."""
+    try:
+        options = v.validate(SCHEMA, params)
+    except v.InvalidOptions as exc:
+        msg = str(exc)
+        assert msg.startswith("Invalid options: ")
+        assert any(re.search(r"\b%s\b" % name, msg) for name in fuzzed), msg
+        return False
+    check_accepted(options)
+    return True
+
+
+@given(st.fixed_dictionaries({}, optional=TYPED))
+def test_any_option_values_are_accepted_safely_or_refused_by_name(overrides):
+    guarantees.record_fuzz("validation-options", 1)
+    outcome(dict(BASE, **overrides), list(overrides) or ["webhook_id"])
+
+
+@given(TYPED["request_headers"])
+def test_any_request_headers(headers):
+    guarantees.record_fuzz("validation-headers", 1)
+    accepted = outcome(dict(BASE, request_headers=headers), ["request_headers"])
+    if headers and any(isinstance(value, str) and re.search(r"[\r\n\x00]", value) for value in headers.values()):
+        assert not accepted
+
+
+@given(TYPED["request_body"])
+def test_any_request_body(body):
+    guarantees.record_fuzz("validation-body", 1)
+    accepted = outcome(dict(BASE, request_body=body), ["request_body"])
+    decoded = body
+    if isinstance(body, str):
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            decoded = None
+    if body is not None and not isinstance(decoded, dict):
+        assert not accepted

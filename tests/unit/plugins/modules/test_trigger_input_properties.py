@@ -1,0 +1,242 @@
+"""The module's entry point under bad input: main() with arbitrary option values, HTTP mocked with responses.
+
+Whatever the values: no exception escapes main(), a refusal is fail_json whose msg names the option, and a
+refused input sends nothing. Explicit cases cover header injection, the body size limit on both sides,
+bodies that are not objects, and unknown options.
+"""
+
+import contextlib
+import io
+import json
+
+import pytest
+import responses as responses_lib
+from hypothesis import event, given, strategies as st
+
+from ansible.module_utils import basic
+from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_BODY_BYTES
+from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
+from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, envelope, token_reply
+
+from tests import guarantees
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+            yield
+
+KEY_SECRET = "key-secret-Fz93"
+WEBHOOK = {"webhookId": "wh1", "name": "deploys", "url": "http://127.0.0.1:9/hook", "contentType": "application/json",
+           "enabled": True, "events": ["test"], "secret": "whsec-Qa11"}
+BASE = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, webhook_id="wh1", retries=0)
+OPTIONS = ("webhook_id", "request_headers", "request_body", "access_key_id", "access_key_secret", "access_token",
+           "userpool_id", "validate_certs", "ca_path", "timeout", "retries")
+
+
+def _clear_warnings():
+    from ansible.module_utils.common import warnings
+    for name in ("_global_warnings", "_global_deprecations"):
+        store = getattr(warnings, name, None)
+        if store is not None:
+            store.clear()
+
+
+def run_main(args):
+    """main() with ``args`` and HTTP mocked: (exit code, result, the calls made)."""
+    _clear_warnings()
+    out = io.StringIO()
+    with responses_lib.RequestsMock(assert_all_requests_are_fired=False) as mocked:
+        mocked.post(API + "get-management-token", json=token_reply())
+        mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
+        mocked.post(API + "trigger-webhook", json=envelope({"response": {"ok": True}}))
+        with patch_module_args(args), contextlib.redirect_stdout(out):
+            with pytest.raises(SystemExit) as info:
+                genauth_webhook_trigger.main()
+        calls = list(mocked.calls)
+    return info.value.code, json.loads(out.getvalue()), calls
+
+
+def names_option(msg, options):
+    return any(("'%s'" % name) in msg or ("%s:" % name) in msg or ("%s[" % name) in msg or (" %s" % name) in msg
+               for name in options)
+
+
+def assert_refused(code, result, calls, options):
+    assert code == 1 and result.get("failed") is True, result
+    assert names_option(result["msg"], options), result["msg"]
+    assert not result["msg"].startswith("Unexpected") and "Traceback" not in json.dumps(result)
+    assert calls == [], [call.request.url for call in calls]
+
+
+# ------------------------------------------------------------------------------ property-based
+
+nasty_text = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "\r\n", "\x00", "a\nb", "\x7f", "\u2028", "é", "😀", "x" * 300, "https://api.genauth.ai"]),
+)
+scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | nasty_text
+anything = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    nasty_text, inner, max_size=3), max_leaves=8)
+
+# One option made invalid in a way the rules (or Ansible's own type checks) must catch.
+invalid_option = st.one_of(
+    st.tuples(st.just("webhook_id"), st.sampled_from(["", " ", "a b", "a\nb", "a\x00b", "x" * 257, "\u200bid"])),
+    st.tuples(st.just("request_headers"), st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda name: not name.isalnum()) | st.just("X-A"),
+        st.sampled_from(["a\r\nInjected: 1", "a\nb", "a\rb", "a\x00b", "\x7f", "€", ["list"], {"d": 1}]),
+        min_size=1, max_size=3).filter(lambda headers: "X-A" not in headers or headers["X-A"] not in ("€",))),
+    st.tuples(st.just("request_body"), st.one_of(
+        st.lists(scalars, max_size=3), st.integers(), st.booleans(), st.floats(allow_nan=False),
+        st.lists(scalars, max_size=3).map(json.dumps), st.text(max_size=20).filter(lambda text: not _is_object(text)))),
+    st.tuples(st.just("timeout"), st.one_of(st.floats(max_value=0), st.floats(min_value=3600.001), st.just("soon"))),
+    st.tuples(st.just("retries"), st.one_of(st.integers(max_value=-1), st.integers(min_value=11), st.just("x"))),
+    st.tuples(st.just("host"), st.sampled_from(["", "ftp://x", "api.genauth.ai", "https://", "https://a b",
+                                                 "https://u:p@h", "https://h/?q=1", "https://h#f", "https://h:99999"])),
+    st.tuples(st.just("access_token"), st.sampled_from(["tok en", "tok\n", "\x00", "é"])),
+    st.tuples(st.just("userpool_id"), st.sampled_from(["po ol", "pool\n", "é", "\x00"])),
+    st.tuples(st.just("ca_path"), st.just("/nonexistent/ca-bundle.pem")),
+    st.tuples(st.just("validate_certs"), st.sampled_from(["maybe", "2", [True]])),
+)
+
+
+def _is_object(text):
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+@given(invalid_option)
+def test_an_invalid_option_is_refused_by_name_and_sends_nothing(option):
+    guarantees.record_fuzz("module-invalid-input", 1)
+    name, value = option
+    args = dict(BASE, **{name: value})
+    if name == "access_token":
+        args.update(access_key_id=None, access_key_secret=None)
+    code, result, calls = run_main(dict((k, v) for k, v in args.items() if v is not None))
+    assert_refused(code, result, calls, [name])
+
+
+visible = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7e), min_size=1, max_size=20)
+header_names = st.text(alphabet="abcXYZ019-_.!#$%&'*+^`|~", min_size=1, max_size=10)
+# Plausible values, so that a good share of the drawn inputs is accepted and its request checked.
+VALID = {
+    "request_headers": st.dictionaries(header_names, st.text(alphabet=st.characters(
+        min_codepoint=0x20, max_codepoint=0xff, exclude_characters="\x7f"), max_size=10) | st.integers() | st.booleans(),
+        max_size=3),
+    "request_body": st.dictionaries(st.text(max_size=5), scalars, max_size=3),
+    "access_key_id": visible,
+    "userpool_id": visible,
+    "validate_certs": st.booleans(),
+    "timeout": st.floats(min_value=0.1, max_value=3600),
+    "retries": st.integers(min_value=0, max_value=10),
+}
+
+
+# Ansible masks every occurrence of a no_log value in the result, so a one-letter secret would mask letters of
+# the message itself; secrets are drawn at a realistic length (any content).
+SECRETS = {name: st.text(min_size=8, max_size=30) | visible.filter(lambda text: len(text) >= 8)
+           for name in ("access_key_secret", "access_token")}
+
+
+@given(st.fixed_dictionaries({}, optional=dict((name, SECRETS[name] if name in SECRETS else VALID.get(name, anything) | anything)
+                                               for name in OPTIONS if name != "webhook_id")),
+       st.one_of(visible, nasty_text, anything))
+def test_any_option_values_fail_cleanly_or_send_exactly_what_was_validated(overrides, webhook_id):
+    guarantees.record_fuzz("module-any-input", 1)
+    args = dict(BASE, webhook_id=webhook_id, **overrides)
+    code, result, calls = run_main(dict((k, v) for k, v in args.items() if v is not None))
+    event("accepted and sent" if code == 0 else "refused")
+    if code == 0:
+        assert result["changed"] is True and result["response"] == {"ok": True}
+        triggered = [call for call in calls if call.request.url.endswith("/trigger-webhook")]
+        assert len(triggered) == 1
+        sent = json.loads(triggered[0].request.body)
+        # A secret equal to the id (say "0") masks the id in the result too: Ansible masks every equal value.
+        assert result["webhook_id"] in (sent["webhookId"], "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+        assert isinstance(sent["webhookId"], str) and sent["webhookId"].strip() == sent["webhookId"] != ""
+        if overrides.get("request_body") is not None:
+            assert isinstance(sent["requestBody"], dict)
+        for name, value in (sent.get("requestHeaders") or {}).items():
+            assert isinstance(value, str) and not any(char in value for char in "\r\n\x00")
+        assert KEY_SECRET not in json.dumps(result)
+    else:
+        assert_refused(code, result, calls, list(overrides) + ["webhook_id"])
+
+
+# ------------------------------------------------------------------------------ explicit cases
+
+@pytest.mark.parametrize("headers, rule", [
+    ({"X-A": "a\r\nInjected: 1"}, "request_headers['X-A']: value must not contain CR or LF"),
+    ({"X-A": "a\nInjected: 1"}, "request_headers['X-A']: value must not contain CR or LF"),
+    ({"X-A": "a\rInjected: 1"}, "request_headers['X-A']: value must not contain CR or LF"),
+    ({"X-A": "a\x00b"}, "request_headers['X-A']: value must not contain NUL"),
+    ({"X-A": "a\x1bb"}, "request_headers['X-A']: value must not contain control characters"),
+    ({"X-A\r\nInjected": "1"}, "request_headers['X-A\\r\\nInjected']: is not a valid HTTP header name"),
+    ({"X-A\n": "1"}, "request_headers['X-A\\n']: is not a valid HTTP header name"),
+    ({"X\x00A": "1"}, "request_headers['X\\x00A']: is not a valid HTTP header name"),
+    ({"X A": "1"}, "request_headers['X A']: is not a valid HTTP header name"),
+    ({"X:A": "1"}, "request_headers['X:A']: is not a valid HTTP header name"),
+    ({"": "1"}, "request_headers['']: is not a valid HTTP header name"),
+])
+def test_header_injection_is_refused_before_any_call(headers, rule):
+    code, result, calls = run_main(dict(BASE, request_headers=headers))
+    assert_refused(code, result, calls, ["request_headers"])
+    assert rule in result["msg"]
+
+
+def _body_of_size(size):
+    """A JSON object whose compact encoding is exactly ``size`` bytes."""
+    body = {"d": ""}
+    body["d"] = "x" * (size - len(json.dumps(body, separators=(",", ":"))))
+    assert len(json.dumps(body, separators=(",", ":")).encode()) == size
+    return body
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_body_of_exactly_the_limit_is_sent(as_string):
+    body = _body_of_size(MAX_BODY_BYTES)
+    code, result, calls = run_main(dict(BASE, request_body=json.dumps(body) if as_string else body))
+    assert code == 0, result
+    trigger, = [call for call in calls if call.request.url.endswith("/trigger-webhook")]
+    assert json.loads(trigger.request.body)["requestBody"] == body
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_body_one_byte_over_the_limit_is_refused(as_string):
+    body = _body_of_size(MAX_BODY_BYTES + 1)
+    code, result, calls = run_main(dict(BASE, request_body=json.dumps(body) if as_string else body))
+    assert_refused(code, result, calls, ["request_body"])
+    assert "request_body: is %d bytes as JSON; the limit is %d bytes" % (MAX_BODY_BYTES + 1, MAX_BODY_BYTES) in result["msg"]
+
+
+def test_multibyte_characters_count_as_encoded():
+    # "é" is 6 bytes once JSON-escaped (\u00e9): a body under the limit in characters can be over it in bytes.
+    body = {"d": "\u00e9" * (MAX_BODY_BYTES // 6 + 1)}
+    code, result, calls = run_main(dict(BASE, request_body=body))
+    assert_refused(code, result, calls, ["request_body"])
+
+
+@pytest.mark.parametrize("body, kind", [
+    ([1, 2], "not array"), (42, "not number"), (True, "not boolean"), ("plain text", "the string is not valid JSON"),
+    ("[1, 2]", "the string holds a JSON array"), ('"text"', "the string holds a JSON string"),
+    ("null", "the string holds a JSON null"), ("", "the string is not valid JSON"),
+    ({"nan": float("nan")}, "must contain only JSON values"), ({"inf": float("inf")}, "must contain only JSON values"),
+])
+def test_bodies_that_are_not_json_objects_are_refused(body, kind):
+    code, result, calls = run_main(dict(BASE, request_body=body))
+    assert_refused(code, result, calls, ["request_body"])
+    assert "request_body: must" in result["msg"] and kind in result["msg"]
+
+
+@pytest.mark.parametrize("extra", [{"webhook": "wh1"}, {"request_body_json": "{}"}, {"headers": {"X": "1"}},
+                                   {"validate_cert": False}])
+def test_unknown_options_are_refused_by_name(extra):
+    code, result, calls = run_main(dict(BASE, **extra))
+    assert_refused(code, result, calls, list(extra))
+    assert "Unsupported parameters" in result["msg"]
