@@ -279,12 +279,13 @@ ITEM_RULES = {
     Optional("request_body"): request_body,
 }
 
-# The trigger module's rules: a single webhook (webhook_id, request_headers, request_body) or a list of them.
+
 def _unless_unset(rule):
     """``rule`` for an option that may be left unset (None), as webhook_id is when webhooks is given."""
     return lambda value: None if value is None else rule(value)
 
 
+# The trigger module's rules: a single webhook (webhook_id, request_headers, request_body) or a list of them.
 TRIGGER_RULES = dict(
     [(Optional(str(key)), _unless_unset(rule)) for key, rule in ITEM_RULES.items()]
     + [(Optional("webhooks"), webhook_items), (Optional("concurrency"), concurrency_count)]

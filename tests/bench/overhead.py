@@ -51,7 +51,7 @@ def validate(args_path, repeats):
 
     _module.GenAuthModule.__init__ = stopping_init
     runs = []
-    for _ in range(repeats):
+    for dummy in range(repeats):
         spent["rules"] = 0.0
         start = time.perf_counter()
         try:

@@ -223,7 +223,7 @@ class Bench:
 
         def timed_process(code_or_args: list[str], repeats: int = OVERHEAD_REPEATS) -> dict:
             walls, cpus = [], []
-            for _ in range(repeats):
+            for dummy in range(repeats):
                 before = _children_cpu()
                 start = time.perf_counter()
                 proc = subprocess.run(code_or_args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -280,7 +280,7 @@ class Bench:
     def importtime(self, env: dict, module: str) -> dict:
         """python -X importtime, repeated; the median total and the run closest to it, by top-level import."""
         runs = []
-        for _ in range(OVERHEAD_REPEATS):
+        for dummy in range(OVERHEAD_REPEATS):
             proc = subprocess.run([PYTHON, "-X", "importtime", "-c", "import %s" % module], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
             runs.append(_parse_importtime(proc.stderr, module))
@@ -317,7 +317,7 @@ class Bench:
         out = {}
         for name, call in calls.items():
             walls = []
-            for _ in range(21):
+            for dummy in range(21):
                 start = time.perf_counter()
                 answer = call().json()
                 walls.append(time.perf_counter() - start)
@@ -640,8 +640,9 @@ def overhead_lines(ov: dict) -> list[str]:
     lines += ["", "The import tree, three levels deep, imports of 2 ms or more (cumulative: the import and "
               "everything it pulled in first; a library shared by two parents counts under the first):", "",
               "| import | cumulative (ms) | self (ms) |", "|---|---:|---:|"]
-    lines += ["| %s`%s` | %.1f | %.1f |" % ("&nbsp;" * 4 * item["depth"], item["name"], item["cumulative_us"] / 1000,
-                                          item["self_us"] / 1000) for item in imp["tree"]]
+    lines += ["| %s`%s` | %.1f | %.1f |" % (
+        "&nbsp;" * 4 * item["depth"], item["name"], item["cumulative_us"] / 1000, item["self_us"] / 1000)
+        for item in imp["tree"]]
     lines += ["", "Self time by package (every module of the package):", "",
               "| package | self (ms) |", "|---|---:|"]
     lines += ["| `%s` | %.1f |" % (item["name"], item["self_us"] / 1000) for item in imp["packages"][:10]]

@@ -16,7 +16,7 @@ import pytest
 from tests import guarantees
 from tests.guarantees import SCENARIOS
 
-RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+): retry (?P<n>\d+) of (?P<of>\d+) in (?P<wait>[\d.]+) s after: (?P<why>.+)$")
+RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for webhook \S+)?: retry (?P<n>\d+) of (?P<of>\d+) in (?P<wait>[\d.]+) s after: (?P<why>.+)$")
 REFRESH_WARNING = "rejected the management token (statusCode 401); fetched a new token; repeating the call once"
 
 

@@ -13,9 +13,8 @@ def run_role(ansible, targets, playbook="role.yml", **extra):
     extra_vars = dict(deploy_webhooks_targets=targets, deploy_webhooks_application="billing",
                       deploy_webhooks_version="2.4.0", deploy_webhooks_environment="production")
     extra_vars.update(extra.pop("extra_vars", {}))
-    extra_vars.update(extra.pop("vars_file", {}))  # the runner passes every extra var from a file
-    return ansible.playbook(playbook, extra_vars=extra_vars, env=dict({"ANSIBLE_INVENTORY": INVENTORY},
-                                                                     **extra.pop("env", {})), **extra)
+    env = dict({"ANSIBLE_INVENTORY": INVENTORY}, **extra.pop("env", {}))
+    return ansible.playbook(playbook, extra_vars=extra_vars, env=env, **extra)
 
 
 def target(ansible, seeded, **fields):
@@ -126,7 +125,7 @@ def test_connection_from_role_variables_and_no_secret_in_output(ansible):
     servers = ansible.servers
     env = servers.env()
     run = run_role(ansible, [target(ansible, "deploy")], verbosity=4,
-                   vars_file={"deploy_webhooks_host": env["GENAUTH_HOST"],
+                   extra_vars={"deploy_webhooks_host": env["GENAUTH_HOST"],
                                "deploy_webhooks_access_key_id": env["GENAUTH_ACCESS_KEY_ID"],
                                "deploy_webhooks_access_key_secret": env["GENAUTH_ACCESS_KEY_SECRET"]},
                    env={"GENAUTH_HOST": None, "GENAUTH_ACCESS_KEY_ID": None, "GENAUTH_ACCESS_KEY_SECRET": None})
@@ -149,7 +148,7 @@ def test_no_targets_does_nothing(ansible):
 def test_a_mistyped_target_fails_before_anything_is_sent(ansible):
     secret = ansible.servers.access_key_secret
     run = run_role(ansible, [{"webhookid": ansible.servers.webhooks["deploy"]}], verbosity=3,
-                   vars_file={"deploy_webhooks_access_key_secret": secret})
+                   extra_vars={"deploy_webhooks_access_key_secret": secret})
     assert run.rc == 2
     assert "missing required arguments: webhook_id found in deploy_webhooks_targets" in run.output
     assert ansible.servers.emulator.requests() == [] and secret not in run.output

@@ -1,7 +1,6 @@
 """Several webhooks in one task (webhooks, concurrency), through ansible-playbook against the emulator."""
 
 import json
-import time
 
 
 def hooks(ansible, *names, **extra):

@@ -86,6 +86,9 @@ ANSIBLE_DOCS_LABELS = {
                              "Return Values"),
     "module_defaults": ("playbook_guide/playbooks_module_defaults.html#module-defaults", "Module defaults"),
     "check_mode_dry": ("playbook_guide/playbooks_checkmode.html#check-mode-dry", "Validating tasks"),
+    "ansible_collections.ansible.builtin.import_role_module": (
+        "collections/ansible/builtin/import_role_module.html#ansible-collections-ansible-builtin-import-role-module",
+        "ansible.builtin.import_role module"),
 }
 
 

@@ -95,8 +95,9 @@ invalid_option = st.one_of(
         st.lists(scalars, max_size=3).map(json.dumps), st.text(max_size=20).filter(lambda text: not _is_object(text)))),
     st.tuples(st.just("timeout"), st.one_of(st.floats(max_value=0), st.floats(min_value=3600.001), st.just("soon"))),
     st.tuples(st.just("retries"), st.one_of(st.integers(max_value=-1), st.integers(min_value=11), st.just("x"))),
-    st.tuples(st.just("host"), st.sampled_from(["", "ftp://x", "api.genauth.ai", "https://", "https://a b",
-                                                 "https://u:p@h", "https://h/?q=1", "https://h#f", "https://h:99999"])),
+    st.tuples(st.just("host"), st.sampled_from([
+        "", "ftp://x", "api.genauth.ai", "https://", "https://a b", "https://u:p@h", "https://h/?q=1", "https://h#f",
+        "https://h:99999"])),
     st.tuples(st.just("access_token"), st.sampled_from(["tok en", "tok\n", "\x00", "é"])),
     st.tuples(st.just("userpool_id"), st.sampled_from(["po ol", "pool\n", "é", "\x00"])),
     st.tuples(st.just("ca_path"), st.just("/nonexistent/ca-bundle.pem")),
