@@ -20,9 +20,12 @@ DOC_PATH = os.path.join(REPO_ROOT, "docs", "guarantees.md")
 BEGIN = "<!-- BEGIN GENERATED: guarantees -->"
 END = "<!-- END GENERATED -->"
 
-# The module's retry policy (plugins/module_utils/_retry.py), used to bound how long a run may take.
-BASE_DELAY, MAX_DELAY = 0.5, 10.0
-DEFAULT_RETRIES = 3
+# The module's retry policy, used to bound how long a run may take and to check the retry warnings.
+# tests/conftest.py puts the collection on sys.path before anything imports this file.
+from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy  # noqa: E402
+
+_POLICY = RetryPolicy()
+BASE_DELAY, MAX_DELAY, DEFAULT_RETRIES = _POLICY.base_delay, _POLICY.max_delay, _POLICY.retries
 # Every scenario sets this timeout (seconds per connect and per read) unless it tests a slower answer.
 TIMEOUT = 5
 # ansible-playbook start-up, one fork, the module's imports and the result file, on a busy 2-core runner.
@@ -230,6 +233,7 @@ FUZZ_TESTS = {
     "validation-options": "build_schema/validate with arbitrary option values",
     "validation-headers": "request_headers with arbitrary names and values",
     "validation-body": "request_body with arbitrary JSON values and strings",
+    "validation-webhooks": "webhooks lists of arbitrary items, and concurrency",
     "module-invalid-input": "the module's main() with one invalid option, HTTP mocked",
     "module-any-input": "the module's main() with arbitrary option values, HTTP mocked",
 }

@@ -70,12 +70,15 @@ class AccessKeyToken(object):
         self._token = None
         self._expires_at = None
         self._lock = threading.Lock()
+        # The error of the last fetch while it stands: callers that were waiting for that fetch get it too,
+        # rather than each fetching again (with its own retries) from an endpoint that just failed.
+        self._failure = None
 
     def token(self, fetch):
         """Return a valid token, fetching one with ``fetch(endpoint, payload) -> Envelope`` when needed."""
         with self._lock:
             if self._token is None or (self._expires_at is not None and self._clock() >= self._expires_at):
-                self._token, self._expires_at = self._fetch(fetch)
+                self._refetch(fetch)
             return self._token
 
     def renew(self, rejected, fetch):
@@ -83,8 +86,18 @@ class AccessKeyToken(object):
         replaced it already, return that token instead of fetching again."""
         with self._lock:
             if self._token is None or self._token == rejected:
-                self._token, self._expires_at = self._fetch(fetch)
+                self._refetch(fetch)
             return self._token
+
+    def _refetch(self, fetch):
+        if self._failure is not None and self._failure[0] is self._token:
+            raise self._failure[1]
+        try:
+            token, expires_at = self._fetch(fetch)
+        except GenAuthError as error:
+            self._failure = (self._token, error)
+            raise
+        self._token, self._expires_at, self._failure = token, expires_at, None
 
     def _fetch(self, fetch):
         envelope = fetch(TOKEN_ENDPOINT, self._key)

@@ -12,6 +12,7 @@ Every endpoint goes through :meth:`GenAuthClient.call`; endpoint-specific helper
 only name the endpoint and shape the request.
 """
 
+import http.cookiejar
 import re
 import time
 import traceback
@@ -32,8 +33,6 @@ API_PREFIX = "/api/v3/"
 # The Python SDK names the user pool header x-genauth-userpool-id, the authing SDK x-authing-userpool-id;
 # which one a server reads is not documented, so both are sent.
 USERPOOL_HEADERS = ("x-genauth-userpool-id", "x-authing-userpool-id")
-# requests keeps this many connections per host unless told otherwise.
-DEFAULT_POOL_SIZE = 10
 
 
 def _innermost_reason(exc):
@@ -80,7 +79,10 @@ class GenAuthClient(object):
         self._warn = warn or (lambda msg: None)
         self._sleep = sleep
         self._session = requests.Session()
-        if pool_size and pool_size > DEFAULT_POOL_SIZE:
+        # The API authenticates with the bearer token; refusing cookies also keeps threads sharing the session
+        # from writing its cookie jar while others read it.
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        if pool_size and pool_size > requests.adapters.DEFAULT_POOLSIZE:
             for scheme in ("https://", "http://"):
                 self._session.mount(scheme, requests.adapters.HTTPAdapter(pool_maxsize=pool_size))
         if not validate_certs:

@@ -11,6 +11,7 @@
 import contextlib
 import os
 import sys
+import threading
 import traceback
 from urllib.parse import urlsplit
 
@@ -92,6 +93,8 @@ class GenAuthModule(AnsibleModule):
 
     def __init__(self, argument_spec, rules=None, **kwargs):
         super(GenAuthModule, self).__init__(argument_spec=genauth_argument_spec(**argument_spec), **kwargs)
+        # Worker threads (see _fanout) hide secrets and warn at the same time.
+        self._secrets_lock = threading.Lock()
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if VOLUPTUOUS_IMPORT_ERROR:
@@ -133,12 +136,15 @@ class GenAuthModule(AnsibleModule):
     def hide(self, value):
         """Mask ``value`` wherever it would appear in this module's results (a webhook secret, say)."""
         if isinstance(value, str) and value:
-            self.no_log_values.add(value)
+            with self._secrets_lock:
+                self.no_log_values.add(value)
 
     def warn(self, warning, *args, **kwargs):
         """Warn with every secret masked: warnings may quote a server's answer, and ansible-core 2.19 no
         longer masks no_log values in them."""
-        super(GenAuthModule, self).warn(remove_values(warning, self.no_log_values), *args, **kwargs)
+        with self._secrets_lock:
+            secrets = frozenset(self.no_log_values)
+        super(GenAuthModule, self).warn(remove_values(warning, secrets), *args, **kwargs)
 
     @contextlib.contextmanager
     def reporting_errors(self, result):

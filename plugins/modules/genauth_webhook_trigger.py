@@ -75,7 +75,7 @@ options:
         type: raw
   concurrency:
     description:
-      - With O(webhooks), how many webhooks are triggered at the same time.
+      - With O(webhooks), how many webhooks are triggered at the same time. Ignored with O(webhook_id).
       - Between V(1) (one after the other) and V(32). Each trigger waits for the subscriber's answer, so a
         higher value helps when subscribers are slow; GenAuth's rate limit (HTTP 429, retried per item) is
         the reason for a limit.
@@ -247,7 +247,7 @@ results:
       returns (RV(response), RV(status_code), RV(message), RV(request_id), RV(webhook_id), RV(webhook), and
       RV(request) in check mode; RV(api_code) and RV(http_status) when it failed), plus RV(results[].failed)
       and RV(results[].msg).
-  returned: when O(webhooks) is given, on success and on failure
+  returned: when O(webhooks) is given, on success and on failure; not when the options were refused (nothing was sent)
   type: list
   elements: dict
   contains:

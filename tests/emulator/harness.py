@@ -57,7 +57,7 @@ def _new_object_id() -> str:
     return secrets.token_hex(12)
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     """A loopback port with nothing listening (bound then released; fine for tests)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -260,7 +260,7 @@ class Servers:
             "form": {"url": "${RECEIVER_URL}/hooks/form",
                      "contentType": "application/x-www-form-urlencoded"},
             "disabled": {"url": "${RECEIVER_URL}/hooks/disabled", "enabled": False},
-            "unreachable": {"url": f"http://127.0.0.1:{_closed_port()}/hook"},
+            "unreachable": {"url": f"http://127.0.0.1:{closed_port()}/hook"},
         }
         seeded = []
         for name, fields in hooks.items():

@@ -7,23 +7,17 @@ timeout, the retries and the backoff caps. The conftest scans every run for secr
 """
 
 import re
-import socket
 import threading
 import time
 
 import pytest
 
 from tests import guarantees
+from tests.emulator.harness import closed_port
 from tests.guarantees import SCENARIOS
 
 RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for webhook \S+)?: retry (?P<n>\d+) of (?P<of>\d+) in (?P<wait>[\d.]+) s after: (?P<why>.+)$")
 REFRESH_WARNING = "rejected the management token (statusCode 401); fetched a new token; repeating the call once"
-
-
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _expire_while_the_lookup_waits(servers, limit=30.0):
@@ -46,7 +40,7 @@ def test_fault(request, scenario):
     env = None
     helper = None
     if scenario.special == "refused":
-        options["genauth_host"] = "http://127.0.0.1:%d" % _closed_port()
+        options["genauth_host"] = "http://127.0.0.1:%d" % closed_port()
     elif scenario.special == "static_token_revoked":
         options["access_token"] = servers.emulator.management_token(servers.access_key_id, servers.access_key_secret)
         servers.emulator.revoke_tokens()
@@ -100,7 +94,7 @@ def test_fault(request, scenario):
     assert len(retries) == scenario.retries, warnings
     for number, warning in enumerate(retries, 1):
         parts = RETRY_WARNING.match(warning).groupdict()
-        assert int(parts["n"]) == number and int(parts["of"]) == scenario.module_options.get("retries", 3)
+        assert int(parts["n"]) == number and int(parts["of"]) == scenario.module_options.get("retries", guarantees.DEFAULT_RETRIES)
         if scenario.retry_after is not None:
             assert float(parts["wait"]) == scenario.retry_after
         else:

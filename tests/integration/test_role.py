@@ -147,7 +147,7 @@ def test_no_targets_does_nothing(ansible):
 
 def test_a_mistyped_target_fails_before_anything_is_sent(ansible):
     secret = ansible.servers.access_key_secret
-    run = run_role(ansible, [{"webhookid": ansible.servers.webhooks["deploy"]}], verbosity=3,
+    run = run_role(ansible, [{"webhookid": ansible.servers.webhooks["deploy"]}], verbosity=4,
                    extra_vars={"deploy_webhooks_access_key_secret": secret})
     assert run.rc == 2
     assert "missing required arguments: webhook_id found in deploy_webhooks_targets" in run.output

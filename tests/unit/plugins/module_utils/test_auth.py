@@ -97,3 +97,51 @@ def test_static_token():
     assert auth.token(None) == "given" and not auth.refreshable
     assert auth.renew("given", None) is None
     assert auth.token(None) == "given"
+
+
+def test_a_failed_fetch_is_not_repeated_by_the_callers_waiting_for_it():
+    import threading
+
+    auth = AccessKeyToken("id", "secret")
+    calls = []
+    throttled = GenAuthError("GenAuth get-management-token: Too Many Requests", endpoint="get-management-token")
+
+    def fetch(endpoint, payload):
+        calls.append(endpoint)
+        if len(calls) == 1:
+            return ok({"access_token": "t1"})
+        raise throttled
+
+    assert auth.token(fetch) == "t1"
+    errors = []
+
+    def renew():
+        try:
+            auth.renew("t1", fetch)
+        except GenAuthError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=renew) for dummy in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [throttled] * 6 and len(calls) == 2  # one failed fetch, shared by all six
+
+
+def test_a_failed_first_fetch_stands_for_the_run():
+    auth = AccessKeyToken("id", "secret")
+    outcomes = [GenAuthError("down", endpoint="get-management-token"), ok({"access_token": "t2"})]
+
+    def fetch(endpoint, payload):
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with pytest.raises(GenAuthError, match="down"):
+        auth.token(fetch)
+    # The next run of the same task is a new process; within one, a failed first fetch stands.
+    with pytest.raises(GenAuthError, match="down"):
+        auth.token(fetch)
+    assert outcomes == [ok({"access_token": "t2"})]

@@ -288,3 +288,12 @@ def test_subject_names_the_call_in_warnings(mocked, rec):
     mocked.post(TRIGGER, json=envelope({"response": None}))
     client(rec).call("POST", "trigger-webhook", json=BODY, subject="webhook wh1")
     assert rec.warnings[0].startswith("GenAuth trigger-webhook for webhook wh1: retry 1 of 3 in ")
+
+
+def test_cookies_are_refused(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply(), headers={"Set-Cookie": "lb=node-1; Path=/"})
+    mocked.post(TRIGGER, json=envelope({"response": None}))
+    api = client(rec)
+    api.call("POST", "trigger-webhook", json=BODY)
+    assert len(api._session.cookies) == 0
+    assert "Cookie" not in mocked.calls[-1].request.headers

@@ -100,3 +100,23 @@ def test_any_request_body(body):
             decoded = None
     if body is not None and not isinstance(decoded, dict):
         assert not accepted
+
+
+ITEM = st.fixed_dictionaries({"webhook_id": TYPED["webhook_id"]}, optional={
+    "request_headers": TYPED["request_headers"], "request_body": TYPED["request_body"]})
+
+
+@given(st.lists(ITEM | anything, max_size=5), st.integers(min_value=-2, max_value=40))
+def test_any_webhooks_list_and_concurrency(items, concurrency):
+    """Each item is held to the rules of a single trigger; a refusal names webhooks[i] or concurrency."""
+    guarantees.record_fuzz("validation-webhooks", 1)
+    params = dict(BASE, webhook_id=None, webhooks=items, concurrency=concurrency)
+    try:
+        options = v.validate(SCHEMA, params)
+    except v.InvalidOptions as exc:
+        assert re.search(r"\b(webhooks(\[\d+\])?|concurrency)\b", str(exc)), str(exc)
+        return
+    assert 1 <= options["concurrency"] <= 32 and 1 <= len(options["webhooks"]) <= v.MAX_WEBHOOKS
+    for item in options["webhooks"]:
+        check_accepted(dict(options, webhook_id=item["webhook_id"], request_headers=item.get("request_headers"),
+                            request_body=item.get("request_body")))

@@ -300,7 +300,7 @@ def test_webhooks_retry_per_item(capsys, many):
     many.replace("POST", API + "trigger-webhook", status=503, headers={"Retry-After": "0"})
     code, result, dummy = run_many(capsys, [dict(webhook_id="wh1"), dict(webhook_id="wh2")], retries=1)
     assert code == 1 and len(triggers(many)) == 4  # each item: the first try and one retry
-    assert all("HTTP 503" in e["msg"] or "503" in e["msg"] for e in result["results"])
+    assert all("HTTP 503" in e["msg"] and e["http_status"] == 503 for e in result["results"])
     retried = sorted(w.split(":")[0] for w in warnings_of(result) if "retry 1 of 1" in w)
     assert retried == ["GenAuth trigger-webhook for webhook wh1", "GenAuth trigger-webhook for webhook wh2"]
 
