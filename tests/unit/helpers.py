@@ -1,10 +1,24 @@
 """Shared fixtures and canned API answers for the unit tests."""
 
 import base64
+import contextlib
 import json
 
 import pytest
 import responses as responses_lib
+
+from ansible.module_utils import basic
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # noqa: F401  (re-exported for the tests)
+except ImportError:  # ansible-core < 2.19
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        """Run a module's main() with ``args`` as its options."""
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
+            yield
 
 HOST = "https://genauth.test/gw"
 API = HOST + "/api/v3/"

@@ -3,21 +3,11 @@ import re
 
 import pytest
 
-from ansible.module_utils import basic
 from ansible_collections.genauth.management.plugins.module_utils import _module
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
-from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope, token_reply
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
-            yield
+from ansible_collections.genauth.management.tests.unit.helpers import (
+    API, HOST, TOKEN, envelope, patch_module_args, token_reply,
+)
 
 KEY_SECRET = "key-secret-Zq81"
 WEBHOOK_SECRET = "whsec-Yp27"

@@ -13,22 +13,13 @@ import pytest
 import responses as responses_lib
 from hypothesis import event, given, strategies as st
 
-from ansible.module_utils import basic
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_BODY_BYTES
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
-from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, envelope, token_reply
+from ansible_collections.genauth.management.tests.unit.helpers import (
+    API, HOST, envelope, patch_module_args, token_reply,
+)
 
 from tests import guarantees
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
-            yield
 
 KEY_SECRET = "key-secret-Fz93"
 WEBHOOK = {"webhookId": "wh1", "name": "deploys", "url": "http://127.0.0.1:9/hook", "contentType": "application/json",
