@@ -10,7 +10,8 @@ import responses as responses_lib
 from ansible.module_utils import basic
 
 try:
-    from ansible.module_utils.testing import patch_module_args  # noqa: F401  (re-exported for the tests)
+    # Re-exported for the tests.
+    from ansible.module_utils.testing import patch_module_args  # noqa: F401 pylint: disable=unused-import
 except ImportError:  # ansible-core < 2.19
     from unittest import mock
 
