@@ -82,3 +82,16 @@ def test_faults_hit_single_items_which_are_retried_or_reported_alone(ansible):
     assert [entry["failed"] for entry in run.result["results"]] == [True, False]
     assert len(ansible.servers.receiver.deliveries()) == 2  # the failed item was delivered, and not again
     assert not [w for w in run.warnings() if ": retry " in w]
+
+
+def test_a_rejected_token_is_replaced_for_items_in_flight(ansible):
+    """Two items meet a 401: each repeats its call once with a fresh token; nothing is delivered twice."""
+    emulator = ansible.servers.emulator
+    emulator.add_fault("trigger-webhook", "http_401", count=2)
+    run = ansible.trigger(extra_vars={"webhooks": hooks(ansible, "deploy", "form"), "concurrency": 2})
+    assert run.rc == 0 and not run.result.get("failed"), run.output
+    assert sorted(d["path"] for d in ansible.servers.receiver.deliveries()) == ["/hooks/deploy", "/hooks/form"]
+    refreshes = [w for w in run.warnings() if "rejected the management token" in w]
+    assert len(refreshes) == 2, run.warnings()
+    # The first token, then one replacement; a second only if an item met the 401 with the replacement itself.
+    assert 2 <= len(emulator.requests("get-management-token")) <= 3
