@@ -2,6 +2,8 @@
 
 import json
 import re
+import threading
+import time
 
 
 def hooks(ansible, *names, **extra):
@@ -84,14 +86,24 @@ def test_faults_hit_single_items_which_are_retried_or_reported_alone(ansible):
     assert not [w for w in run.warnings() if ": retry " in w]
 
 
-def test_a_rejected_token_is_replaced_for_items_in_flight(ansible):
-    """Two items meet a 401: each repeats its call once with a fresh token; nothing is delivered twice."""
+def test_a_token_expiring_under_items_in_flight_is_replaced_once(ansible):
+    """Both lookups meet a 401 at the same time: one new token serves both, and each item is delivered once."""
     emulator = ansible.servers.emulator
-    emulator.add_fault("trigger-webhook", "http_401", count=2)
+    emulator.add_fault("get-webhook", "delay", delay=1.0, count=2)
+
+    def expire_while_both_lookups_wait():
+        # The emulator takes a delay fault before it checks the token: once both are taken, both calls wait.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not emulator.requests("get-management-token") or emulator.faults()):
+            time.sleep(0.02)
+        emulator.expire_tokens()
+
+    helper = threading.Thread(target=expire_while_both_lookups_wait)
+    helper.start()
     run = ansible.trigger(extra_vars={"webhooks": hooks(ansible, "deploy", "form"), "concurrency": 2})
+    helper.join()
     assert run.rc == 0 and not run.result.get("failed"), run.output
     assert sorted(d["path"] for d in ansible.servers.receiver.deliveries()) == ["/hooks/deploy", "/hooks/form"]
     refreshes = [w for w in run.warnings() if "rejected the management token" in w]
     assert len(refreshes) == 2, run.warnings()
-    # The first token, then one replacement; a second only if an item met the 401 with the replacement itself.
-    assert 2 <= len(emulator.requests("get-management-token")) <= 3
+    assert len(emulator.requests("get-management-token")) == 2  # the first token and one replacement
