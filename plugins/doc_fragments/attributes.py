@@ -5,20 +5,44 @@
 
 
 class ModuleDocFragment(object):
-    """Attributes shared by every GenAuth module."""
+    """Module attributes, in parts that each module combines to declare what it supports.
 
+    Every module uses the standard part (what check mode and diff mode mean) and states its own ``support``
+    for both; a module in the ``genauth`` action group adds ``ACTIONGROUP_GENAUTH``, an info module
+    ``INFO_MODULE`` instead of its own check and diff mode support.
+    """
+
+    # genauth.management.attributes
     DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+"""
+
+    # genauth.management.attributes.actiongroup_genauth
+    ACTIONGROUP_GENAUTH = r"""
+options: {}
 attributes:
   action_group:
     description: Use C(group/genauth.management.genauth) in C(module_defaults) to set defaults for this module.
     support: full
     membership:
       - genauth.management.genauth
+"""
+
+    # genauth.management.attributes.info_module, with the standard part
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This action does not modify state.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
     support: N/A
-    platforms: all
+    details:
+      - This action does not modify state.
 """

@@ -5,7 +5,7 @@
 
 
 class ModuleDocFragment(object):
-    """Connection and authentication options shared by every GenAuth module (see _module.genauth_argument_spec)."""
+    """Connection and authentication options shared by every GenAuth module (see _connection.argument_spec)."""
 
     DOCUMENTATION = r"""
 options:
@@ -71,7 +71,7 @@ options:
         C(Retry-After) (capped at 60 seconds). A warning is added for each retry.
       - Only failures that prove the call was not processed are retried (the connection could not be made,
         or the server answered 429 or 503). A timeout or a dropped connection after the request was sent,
-        or any other error, is never retried, so a webhook is never delivered twice because of a retry.
+        or any other error, is never retried, so a retry never repeats a call that may have taken effect.
       - Must be between V(0) and V(10).
     type: int
     default: 3

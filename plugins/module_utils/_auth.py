@@ -12,9 +12,11 @@ import json
 import threading
 import time
 
+from ansible_collections.genauth.management.plugins.module_utils._envelope import Endpoint
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 
-TOKEN_ENDPOINT = "get-management-token"
+_KEY_PAIR_HINT = "Check access_key_id and access_key_secret (or GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET)."
+TOKEN_ENDPOINT = Endpoint("POST", "get-management-token", hints={400: _KEY_PAIR_HINT, 401: _KEY_PAIR_HINT, 403: _KEY_PAIR_HINT})
 # Refresh a little before the token's stated expiry, so a call never leaves with a token about to lapse.
 EXPIRY_MARGIN = 30.0
 
@@ -75,7 +77,8 @@ class AccessKeyToken(object):
         self._failure = None
 
     def token(self, fetch):
-        """Return a valid token, fetching one with ``fetch(endpoint, payload) -> Envelope`` when needed."""
+        """Return a valid token, fetching one with ``fetch(payload) -> Envelope`` (a call of
+        :data:`TOKEN_ENDPOINT`) when needed."""
         with self._lock:
             if self._token is None or (self._expires_at is not None and self._clock() >= self._expires_at):
                 self._refetch(fetch)
@@ -100,14 +103,14 @@ class AccessKeyToken(object):
         self._token, self._expires_at, self._failure = token, expires_at, None
 
     def _fetch(self, fetch):
-        envelope = fetch(TOKEN_ENDPOINT, self._key)
+        envelope = fetch(self._key)
         data = envelope.data if isinstance(envelope.data, dict) else {}
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise GenAuthError(
                 "GenAuth %s answered statusCode 200 without an access_token (requestId %s). Check that host "
                 "points at the GenAuth Management API." % (TOKEN_ENDPOINT, envelope.request_id),
-                endpoint=TOKEN_ENDPOINT, status_code=envelope.status_code, request_id=envelope.request_id,
+                endpoint=TOKEN_ENDPOINT.name, status_code=envelope.status_code, request_id=envelope.request_id,
             )
         if self._on_token:
             self._on_token(token)

@@ -9,7 +9,7 @@
 the retry policy, and TLS verified by default.
 
 Every endpoint goes through :meth:`GenAuthClient.call`; endpoint-specific helpers (see ``_webhooks``)
-only name the endpoint and shape the request.
+only define the endpoint (``_envelope.Endpoint``) and shape the request.
 """
 
 import http.cookiejar
@@ -17,7 +17,8 @@ import re
 import time
 import traceback
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import token_claims
+from ansible_collections.genauth.management.plugins.module_utils._auth import TOKEN_ENDPOINT, token_claims
+from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
@@ -65,17 +66,17 @@ class GenAuthClient(object):
     :param sleep: ``time.sleep``, replaceable in tests.
     :param pool_size: keep-alive connections kept per host; at least the number of threads calling at once.
 
-    One client may be shared by several threads (see ``_fanout``): they share the token and the connections.
+    One client may be shared by several threads (see ``_parallel``): they share the token and the connections.
     """
 
-    def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=30.0,
+    def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=TIMEOUT.default,
                  retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None):
         self.host = host
         self._auth = auth
         self._userpool_id = userpool_id
         self._verify = (ca_path or True) if validate_certs else False
         self._timeout = timeout
-        self._policy = retry_policy or RetryPolicy()
+        self._policy = retry_policy or RetryPolicy(RETRIES.default)
         self._warn = warn or (lambda msg: None)
         self._sleep = sleep
         self._session = requests.Session()
@@ -101,8 +102,8 @@ class GenAuthClient(object):
     def __exit__(self, *exc_info):
         self.close()
 
-    def call(self, method, endpoint, params=None, json=None, subject=None):
-        """Call ``/api/v3/<endpoint>`` with the management token and return its :class:`Envelope`.
+    def call(self, endpoint, params=None, json=None, subject=None):
+        """Call an :class:`~._envelope.Endpoint` with the management token and return its :class:`Envelope`.
 
         ``subject`` names what the call is about (``webhook 62a...``) in warnings, which calls made at the
         same time would otherwise share word for word.
@@ -110,10 +111,10 @@ class GenAuthClient(object):
         Retries follow the retry policy. When a token this client fetched is rejected (401), a new one is
         fetched and the call repeated once: a 401 means the call was not processed, so this is safe.
         """
-        label = "%s for %s" % (endpoint, subject) if subject else endpoint
+        label = "%s for %s" % (endpoint, subject) if subject else endpoint.name
         token = self._auth.token(self._fetch_token)
         try:
-            return self._with_retries(method, endpoint, params, json, self._auth_headers(token), label)
+            return self._with_retries(endpoint, params, json, self._auth_headers(token), label)
         except GenAuthError as error:
             if not error.unauthorized:
                 raise
@@ -125,15 +126,15 @@ class GenAuthClient(object):
         token = self._auth.renew(token, self._fetch_token)
         self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token; "
                    "repeating the call once." % label)
-        return self._with_retries(method, endpoint, params, json, self._auth_headers(token), label)
+        return self._with_retries(endpoint, params, json, self._auth_headers(token), label)
 
     def authenticate(self):
         """Get the management token now (when it comes from the access key pair), so that a credentials
         problem fails once, before a batch of calls, rather than in each of them."""
         self._auth.token(self._fetch_token)
 
-    def _fetch_token(self, endpoint, payload):
-        return self._with_retries("POST", endpoint, None, payload, {})
+    def _fetch_token(self, payload):
+        return self._with_retries(TOKEN_ENDPOINT, None, payload, {})
 
     def _auth_headers(self, token):
         headers = {"Authorization": "Bearer %s" % token}
@@ -143,25 +144,25 @@ class GenAuthClient(object):
             headers.update((name, userpool_id) for name in USERPOOL_HEADERS)
         return headers
 
-    def _with_retries(self, method, endpoint, params, json, headers, label=None):
+    def _with_retries(self, endpoint, params, json, headers, label=None):
         attempt = 0
         while True:
             try:
-                return self._send(method, endpoint, params, json, headers)
+                return self._send(endpoint, params, json, headers)
             except GenAuthError as error:
                 delay = self._policy.delay_before_retry(error, attempt)
                 if delay is None:
                     raise
                 attempt += 1
                 self._warn("GenAuth %s: retry %d of %d in %.1f s after: %s"
-                           % (label or endpoint, attempt, self._policy.retries, delay, error.msg))
+                           % (label or endpoint.name, attempt, self._policy.retries, delay, error.msg))
                 self._sleep(delay)
 
-    def _send(self, method, endpoint, params, json, headers):
-        url = self.host + API_PREFIX + endpoint
+    def _send(self, endpoint, params, json, headers):
+        url = self.host + API_PREFIX + endpoint.name
         try:
             response = self._session.request(
-                method, url, params=params, json=json, headers=headers, verify=self._verify,
+                endpoint.method, url, params=params, json=json, headers=headers, verify=self._verify,
                 timeout=(self._timeout, self._timeout),
                 # A redirect would turn the POST into a GET and could carry the token elsewhere: report it instead.
                 allow_redirects=False,
@@ -170,14 +171,14 @@ class GenAuthClient(object):
             raise GenAuthError(
                 "TLS failure talking to %s for %s: %s. If the server uses a private CA, set ca_path to its CA "
                 "bundle; validate_certs=false turns verification off, which is only fit for tests."
-                % (self.host, endpoint, _innermost_reason(exc)), endpoint=endpoint)
+                % (self.host, endpoint, _innermost_reason(exc)), endpoint=endpoint.name)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError) as exc:
             # Raised while building the request, before anything is sent. The exception's text may quote a
             # header value (the token), so it is not repeated.
             raise GenAuthError(
                 "Could not build the %s request for %s (%s): a header or the URL holds characters HTTP cannot "
                 "carry. Nothing was sent. Check host, userpool_id and the credentials for stray characters."
-                % (endpoint, self.host, type(exc).__name__), endpoint=endpoint)
+                % (endpoint, self.host, type(exc).__name__), endpoint=endpoint.name)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(endpoint, exc)
         return parse_response(endpoint, response.status_code, response.reason, response.headers, response.text)
@@ -187,7 +188,7 @@ class GenAuthClient(object):
         if connection_never_made(exc):
             return GenAuthError(
                 "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
-                % (self.host, endpoint, reason), endpoint=endpoint, connect_failed=True)
+                % (self.host, endpoint, reason), endpoint=endpoint.name, connect_failed=True)
         if isinstance(exc, requests.exceptions.Timeout):
             what = "no answer within %g s (timeout)" % self._timeout
         elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
@@ -198,4 +199,4 @@ class GenAuthClient(object):
         return GenAuthError(
             "GenAuth %s at %s failed: %s. The request may have been processed, so it was not retried; check "
             "whether it took effect before running it again, or raise timeout." % (endpoint, self.host, what),
-            endpoint=endpoint)
+            endpoint=endpoint.name)

@@ -27,6 +27,20 @@ Envelope = namedtuple("Envelope", ["status_code", "message", "api_code", "reques
 Envelope.__doc__ = "A successful API answer: the envelope's fields, with ``data`` unchanged."
 
 
+class Endpoint(namedtuple("Endpoint", ["method", "name", "hints"])):
+    """One Management API V3 call: its HTTP method, its name under ``/api/v3/``, and what its failures tell the
+    user to do beyond the generic advice (``{statusCode: hint}``). Each endpoint is defined once, beside the
+    code that calls it (``_auth``, ``_webhooks``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, method, name, hints=None):
+        return super(Endpoint, cls).__new__(cls, method, name, dict(hints or {}))
+
+    def __str__(self):
+        return self.name
+
+
 def snippet(text, length=SNIPPET_LENGTH):
     """The first ``length`` characters of a body, exactly as sent, to quote in an error message."""
     text = text or ""
@@ -56,7 +70,8 @@ def _join(*parts):
 
 
 def api_error(endpoint, body, http_status=200, retry_after=None):
-    """Build the error for an envelope whose statusCode is not 200 (sent with any HTTP status)."""
+    """Build the error for an envelope whose statusCode is not 200 (sent with any HTTP status) on an
+    :class:`Endpoint`."""
     status_code = _as_int(body.get("statusCode"))
     api_code = body.get("apiCode")
     request_id = body.get("requestId")
@@ -67,9 +82,9 @@ def api_error(endpoint, body, http_status=200, retry_after=None):
         if value is not None
     )
     message = _message_text(body.get("message")) or "no message"
-    msg = _join("GenAuth API error on %s: %s (%s)." % (endpoint, message, details), hint_for(status_code, endpoint))
+    msg = _join("GenAuth API error on %s: %s (%s)." % (endpoint, message, details), hint_for(status_code, endpoint.hints))
     return GenAuthError(
-        msg, endpoint=endpoint, status_code=status_code, api_code=api_code, request_id=request_id,
+        msg, endpoint=endpoint.name, status_code=status_code, api_code=api_code, request_id=request_id,
         http_status=http_status, retry_after=retry_after,
     )
 
@@ -84,7 +99,7 @@ def _decode(text):
 def parse_response(endpoint, http_status, reason, headers, text):
     """Turn one HTTP answer into an :class:`Envelope`, or raise :class:`GenAuthError`.
 
-    :param endpoint: the endpoint name for messages, such as ``trigger-webhook``.
+    :param endpoint: the :class:`Endpoint` that was called (its name goes into messages).
     :param http_status: the HTTP status code.
     :param reason: the HTTP reason phrase (may be empty).
     :param headers: a case-insensitive mapping of response headers.
@@ -103,8 +118,8 @@ def parse_response(endpoint, http_status, reason, headers, text):
         else:
             what = "answered %s" % snippet(text) if text else "sent an empty body"
         raise GenAuthError(
-            _join("GenAuth %s failed with %s: the server %s." % (endpoint, status_line, what), hint_for(http_status, endpoint)),
-            endpoint=endpoint, status_code=http_status, http_status=http_status, retry_after=retry_after,
+            _join("GenAuth %s failed with %s: the server %s." % (endpoint, status_line, what), hint_for(http_status, endpoint.hints)),
+            endpoint=endpoint.name, status_code=http_status, http_status=http_status, retry_after=retry_after,
         )
 
     if not is_envelope:
@@ -113,7 +128,7 @@ def parse_response(endpoint, http_status, reason, headers, text):
             "GenAuth %s answered HTTP %d with %s (content-type %s): %s. Check that host points at the GenAuth "
             "Management API; a proxy or gateway may be answering instead."
             % (endpoint, http_status, kind, headers.get("Content-Type") or "none", snippet(text) or "empty body"),
-            endpoint=endpoint, status_code=http_status, http_status=http_status,
+            endpoint=endpoint.name, status_code=http_status, http_status=http_status,
         )
 
     if _as_int(body.get("statusCode")) != 200:

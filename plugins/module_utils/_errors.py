@@ -7,7 +7,8 @@
 
 """The one error type of the GenAuth client, and what each kind of failure tells the user to do."""
 
-# What to do, by the envelope's statusCode class. The API documents these classes, not per-endpoint codes.
+# What to do, by the envelope's statusCode class: the API documents these classes, not per-endpoint codes. An
+# endpoint may say more about a code (see ``_envelope.Endpoint``); its own hint then wins.
 _HINTS = {
     400: "Check the values sent for this call.",
     401: "Check the credentials: access_key_id and access_key_secret, or access_token "
@@ -16,27 +17,24 @@ _HINTS = {
     403: "The credentials are not allowed to do this, or userpool_id does not match them.",
     404: "Check that the id exists in the user pool the credentials belong to.",
     409: "The object already exists or was changed concurrently.",
-    413: "The request is too large for GenAuth; send a smaller request_body.",
+    413: "The request is too large for GenAuth.",
     422: "GenAuth refused the operation in the object's current state.",
     429: "GenAuth is throttling requests; raise retries or try again later.",
 }
 _SERVER_HINT = "GenAuth reported a server error; try again later, and contact GenAuth support with the requestId if it persists."
-_SUBSCRIBER_HINT = "The webhook's own endpoint failed: check the webhook's url and that its receiver is up."
-_TOKEN_HINTS = {
-    "get-management-token": "Check access_key_id and access_key_secret (or GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET).",
-}
+_THIRD_PARTY_HINT = "A third-party endpoint that GenAuth called for this request failed."
 
 
-def hint_for(status_code, endpoint=None):
-    """Return the advice that goes with an envelope statusCode (or HTTP status) on an endpoint."""
-    if endpoint in _TOKEN_HINTS and status_code in (400, 401, 403):
-        return _TOKEN_HINTS[endpoint]
+def hint_for(status_code, endpoint_hints=None):
+    """The advice that goes with an envelope statusCode (or HTTP status), preferring the endpoint's own."""
+    if endpoint_hints and status_code in endpoint_hints:
+        return endpoint_hints[status_code]
     if status_code in _HINTS:
         return _HINTS[status_code]
     if isinstance(status_code, int) and 500 <= status_code < 600:
         return _SERVER_HINT
     if isinstance(status_code, int) and 600 <= status_code < 700:
-        return _SUBSCRIBER_HINT
+        return _THIRD_PARTY_HINT
     return None
 
 

@@ -5,8 +5,9 @@
 
 # This module is private to the genauth.management collection: its interface may change at any time.
 
-"""What every GenAuth module shares: the connection/auth argument spec (documented by the doc fragment
-``genauth.management.connection``), validation, the client, and turning errors into ``fail_json``."""
+"""The base of every GenAuth module: the shared options (``_connection``) added to the module's own, every
+option checked before anything is sent, the API client built from them, secrets kept out of results and
+warnings, and any failure turned into ``fail_json``."""
 
 import contextlib
 import os
@@ -16,9 +17,10 @@ import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
+from ansible_collections.genauth.management.plugins.module_utils import _connection
 from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, REQUESTS_IMPORT_ERROR
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
@@ -29,51 +31,13 @@ from ansible_collections.genauth.management.plugins.module_utils._validation imp
 
 COLLECTION_NAME = "genauth.management"
 COLLECTION_VERSION = "0.1.0"
-DEFAULT_HOST = "https://api.genauth.ai"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-# Credential options and their environment variables. They are not Ansible fallbacks, because a task's own
-# credentials must win over the other kind found in the environment (see credentials_from_environment).
-CREDENTIAL_VARIABLES = (
-    ("access_key_id", "GENAUTH_ACCESS_KEY_ID"),
-    ("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"),
-    ("access_token", "GENAUTH_ACCESS_TOKEN"),
-)
 
 
-def genauth_argument_spec(**module_options):
-    """The options every GenAuth module shares, updated with the module's own."""
-    spec = dict(
-        host=dict(type="str", default=DEFAULT_HOST, fallback=(env_fallback, ["GENAUTH_HOST"])),
-        access_key_id=dict(type="str", no_log=False),
-        access_key_secret=dict(type="str", no_log=True),
-        access_token=dict(type="str", no_log=True),
-        userpool_id=dict(type="str"),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        timeout=dict(type="float", default=30.0),
-        retries=dict(type="int", default=3),
-    )
-    spec.update(module_options)
-    return spec
-
-
-def credentials_from_environment(params, environ):
-    """Fill the credential options the task left unset from GENAUTH_* variables; return the secrets used.
-
-    The task's own credentials win: a task that gives access_token ignores the key pair variables, and one
-    that gives any part of the key pair ignores GENAUTH_ACCESS_TOKEN.
-    """
-    pair_given = bool(params.get("access_key_id") or params.get("access_key_secret"))
-    token_given = bool(params.get("access_token"))
-    used = []
-    for option, variable in CREDENTIAL_VARIABLES:
-        other_kind_given = token_given if option != "access_token" else pair_given
-        value = environ.get(variable)
-        if not params.get(option) and not other_kind_given and value:
-            params[option] = value
-            if option != "access_key_id":  # the id is not a secret (it is the user pool id)
-                used.append(value)
-    return used
+def options_schema(rules=None):
+    """The schema a module's options are checked with: the shared rules, the module's own ``rules``
+    (``{option: rule}``), then the rule that exactly one kind of credential is given."""
+    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.exactly_one_credential)
 
 
 def user_agent():
@@ -82,34 +46,34 @@ def user_agent():
 
 
 class GenAuthModule(AnsibleModule):
-    """An AnsibleModule that validates GenAuth options and builds the API client.
+    """An AnsibleModule with the shared GenAuth options, their rules, and the API client.
 
     :param argument_spec: the module's own options (the shared ones are added).
-    :param rules: the module's voluptuous rules (a dict of key -> validator), checked with the shared ones.
+    :param rules: the module's own rules, ``{option: rule}`` (see ``_validation``), checked with the shared ones.
 
-    After construction, ``self.options`` holds the validated, normalised option values. Nothing has been
-    sent yet: invalid input fails here, before any network call.
+    After construction, ``self.options`` holds the checked, normalised option values. Nothing has been sent
+    yet: invalid input fails here, before any network call.
     """
 
     def __init__(self, argument_spec, rules=None, **kwargs):
-        super(GenAuthModule, self).__init__(argument_spec=genauth_argument_spec(**argument_spec), **kwargs)
-        # Worker threads (see _fanout) hide secrets and warn at the same time.
+        super(GenAuthModule, self).__init__(argument_spec=_connection.argument_spec(**argument_spec), **kwargs)
+        # Worker threads (see _parallel) add secrets and warn at the same time.
         self._secrets_lock = threading.Lock()
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if VOLUPTUOUS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("voluptuous"), exception=VOLUPTUOUS_IMPORT_ERROR)
-        for value in credentials_from_environment(self.params, os.environ):
-            self.hide(value)
+        for value in _connection.credentials_from_environment(self.params, os.environ):
+            self.treat_as_secret(value)
         try:
-            self.options = validate(build_schema(rules or {}), self.params)
+            self.options = validate(options_schema(rules), self.params)
         except InvalidOptions as exc:
             self.fail_json(msg=str(exc))
 
     def client(self, pool_size=None):
-        """A :class:`GenAuthClient` for the validated options; use it as a context manager.
+        """A :class:`GenAuthClient` for the checked options; use it as a context manager.
 
-        :param pool_size: the most calls the caller makes at once (see ``_fanout``).
+        :param pool_size: the most calls the caller makes at once (see ``_parallel``).
         """
         options = self.options
         if not options["validate_certs"]:
@@ -120,7 +84,7 @@ class GenAuthModule(AnsibleModule):
         if options.get("access_token"):
             auth = StaticToken(options["access_token"])
         else:
-            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.hide)
+            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.treat_as_secret)
         return GenAuthClient(
             options["host"], auth,
             userpool_id=options.get("userpool_id"),
@@ -133,8 +97,9 @@ class GenAuthModule(AnsibleModule):
             pool_size=pool_size,
         )
 
-    def hide(self, value):
-        """Mask ``value`` wherever it would appear in this module's results (a webhook secret, say)."""
+    def treat_as_secret(self, value):
+        """Mask ``value`` wherever it would appear in this module's results, warnings and failures (a token
+        the module fetched, a webhook's secret): Ansible replaces it as it does a ``no_log`` option."""
         if isinstance(value, str) and value:
             with self._secrets_lock:
                 self.no_log_values.add(value)

@@ -21,8 +21,10 @@ import time
 
 # HTTP statuses and envelope statusCodes that mean "not processed, come back later".
 RETRYABLE_STATUS_CODES = frozenset((429, 503))
+# The longest wait a Retry-After may ask for, and the backoff's first and longest steps, in seconds.
 RETRY_AFTER_CAP = 60.0
-MAX_RETRIES = 10  # the largest ``retries`` a user may ask for
+BASE_DELAY = 0.5
+MAX_DELAY = 10.0
 
 
 def parse_retry_after(value, now=None):
@@ -53,13 +55,14 @@ def parse_retry_after(value, now=None):
 class RetryPolicy(object):
     """Exponential backoff with jitter, bounded by ``retries`` extra attempts.
 
-    :param retries: how many times a retryable failure may be retried (0 disables retries).
+    :param retries: how many times a retryable failure may be retried (0 disables retries); the option's
+        default and range are ``_connection.RETRIES``.
     :param base_delay: the first backoff step in seconds; each further step doubles it.
     :param max_delay: the longest backoff step in seconds (``Retry-After`` has its own cap).
     :param rng: a ``random.Random``-like object, for repeatable tests.
     """
 
-    def __init__(self, retries=3, base_delay=0.5, max_delay=10.0, rng=None):
+    def __init__(self, retries, base_delay=BASE_DELAY, max_delay=MAX_DELAY, rng=None):
         self.retries = retries
         self.base_delay = base_delay
         self.max_delay = max_delay

@@ -20,13 +20,15 @@ author:
 extends_documentation_fragment:
   - genauth.management.connection
   - genauth.management.attributes
+  - genauth.management.attributes.actiongroup_genauth
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: partial
     details:
       - In check mode the module gets a token and looks the webhook up, proving that the credentials work and
         the webhook exists, but triggers nothing. It returns RV(webhook) and RV(request), not RV(response).
+  diff_mode:
+    support: none
 options:
   webhook_id:
     description:
@@ -75,15 +77,18 @@ options:
         type: raw
   concurrency:
     description:
-      - With O(webhooks), how many webhooks are triggered at the same time. Ignored with O(webhook_id).
-      - Between V(1) (one after the other) and V(32). Each trigger waits for the subscriber's answer, so a
-        higher value helps when subscribers are slow; GenAuth's rate limit (HTTP 429, retried per item) is
-        the reason for a limit.
+      - With O(webhooks), how many webhooks are triggered at the same time; V(1) triggers them one after the
+        other. Ignored with O(webhook_id).
+      - Each trigger waits for the subscriber's answer, so a higher value helps when subscribers are slow;
+        GenAuth's rate limit (HTTP 429, retried per item) is the reason for a limit.
+      - Must be between V(1) and V(32).
     type: int
     default: 8
 notes:
   - Triggering a webhook is not idempotent, so the module always reports RV(ignore:changed=true) when it
     succeeds. Use C(changed_when) to change that.
+  - Only failures that prove the trigger was not processed are retried (see O(retries)), so a webhook is never
+    delivered twice because of a retry.
   - Invalid options are refused before any network call, with a message naming the option and the rule.
   - A webhook that is disabled is still looked up and triggered; the module warns about it.
   - Retries (see O(retries)) and check mode apply to each item of O(webhooks) as they do to a single trigger.
@@ -289,16 +294,25 @@ results:
 """
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._fanout import DEFAULT_CONCURRENCY, run_each
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, unexpected_error
-from ansible_collections.genauth.management.plugins.module_utils._validation import TRIGGER_RULES
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI, mask_webhook, trigger_payload
+from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
+from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    TRIGGER_RULES, WebhookAPI, mask_webhook, trigger_list, trigger_payload,
+)
 
 TRIGGER_OPTIONS = dict(
     webhook_id=dict(type="str"),
     request_headers=dict(type="dict"),
     request_body=dict(type="raw"),
 )
+ARGUMENT_SPEC = dict(
+    TRIGGER_OPTIONS,
+    webhooks=dict(type="list", elements="dict", options=dict(TRIGGER_OPTIONS, webhook_id=dict(type="str", required=True))),
+    concurrency=dict(type="int", default=CONCURRENCY.default),
+)
+# What each option must look like beyond its type (see _validation); the shared options bring their own.
+RULES = dict(TRIGGER_RULES, webhooks=trigger_list, concurrency=whole_number(CONCURRENCY))
 
 
 def trigger(module, api, item, result):
@@ -308,7 +322,7 @@ def trigger(module, api, item, result):
     """
     webhook_id = item["webhook_id"]
     webhook = api.get(webhook_id)
-    module.hide(webhook.get("secret"))
+    module.treat_as_secret(webhook.get("secret"))
     result["webhook"] = mask_webhook(webhook)
     if webhook.get("enabled") is False:
         module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
@@ -383,13 +397,8 @@ def trigger_many(module, options):
 
 def main():
     module = GenAuthModule(
-        argument_spec=dict(
-            TRIGGER_OPTIONS,
-            webhooks=dict(type="list", elements="dict", options=dict(
-                TRIGGER_OPTIONS, webhook_id=dict(type="str", required=True))),
-            concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
-        ),
-        rules=TRIGGER_RULES,
+        argument_spec=ARGUMENT_SPEC,
+        rules=RULES,
         required_one_of=[("webhook_id", "webhooks")],
         mutually_exclusive=[("webhook_id", "webhooks"), ("request_headers", "webhooks"),
                             ("request_body", "webhooks")],

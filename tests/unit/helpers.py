@@ -21,6 +21,16 @@ except ImportError:  # ansible-core < 2.19
         with mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()):
             yield
 
+
+def clear_module_warnings():
+    """Forget the warnings an earlier module run left: ansible-core keeps them for the whole process."""
+    from ansible.module_utils.common import warnings
+    for name in ("_global_warnings", "_global_deprecations"):
+        store = getattr(warnings, name, None)
+        if store is not None:
+            store.clear()
+
+
 HOST = "https://genauth.test/gw"
 API = HOST + "/api/v3/"
 

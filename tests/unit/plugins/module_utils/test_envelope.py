@@ -1,13 +1,15 @@
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from ansible_collections.genauth.management.plugins.module_utils._auth import TOKEN_ENDPOINT
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import TRIGGER
 
 
 def parse(text, http_status=200, reason="OK", **headers):
-    return parse_response("trigger-webhook", http_status, reason, CaseInsensitiveDict(headers), text)
+    return parse_response(TRIGGER, http_status, reason, CaseInsensitiveDict(headers), text)
 
 
 def failure(*args, **kwargs):
@@ -50,7 +52,7 @@ def test_throttled_and_unavailable_envelopes_are_retryable(status):
 
 def test_wrong_credentials_hint():
     with pytest.raises(GenAuthError) as info:
-        parse_response("get-management-token", 200, "OK", {},
+        parse_response(TOKEN_ENDPOINT, 200, "OK", {},
                        '{"statusCode": 401, "message": "bad key", "apiCode": 2333, "requestId": "r"}')
     assert "Check access_key_id and access_key_secret" in info.value.msg
     assert info.value.unauthorized

@@ -7,13 +7,17 @@ import re
 from hypothesis import given, strategies as st
 
 from ansible_collections.genauth.management.plugins.module_utils import _validation as v
+from ansible_collections.genauth.management.plugins.module_utils._connection import TIMEOUT
+from ansible_collections.genauth.management.plugins.module_utils._module import options_schema
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 
 from tests import guarantees
 
 BASE = dict(host="https://api.genauth.ai", access_key_id="pool", access_key_secret="s3cret", access_token=None,
             userpool_id=None, ca_path=None, timeout=30.0, retries=3, validate_certs=True, webhook_id="wh1",
             request_headers=None, request_body=None)
-SCHEMA = v.build_schema(v.TRIGGER_RULES)
+SCHEMA = options_schema(genauth_webhook_trigger.RULES)
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
 # Text that breaks things: control and format characters, line and paragraph separators, surrogates' neighbours.
@@ -53,8 +57,8 @@ def check_accepted(options):
     body = options.get("request_body")
     if body is not None:
         assert isinstance(body, dict)
-        assert len(json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")) <= v.MAX_BODY_BYTES
-    assert 0 < options["timeout"] <= v.MAX_TIMEOUT and 0 <= options["retries"] <= 10
+        assert len(json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")) <= MAX_BODY_BYTES
+    assert 0 < options["timeout"] <= TIMEOUT.high and 0 <= options["retries"] <= 10
     assert v.is_header_safe(options["webhook_id"]) or not re.search(r"\s", options["webhook_id"])
     for name in ("access_token", "userpool_id"):
         assert options.get(name) in (None, "") or v.is_header_safe(options[name])
@@ -116,7 +120,7 @@ def test_any_webhooks_list_and_concurrency(items, concurrency):
     except v.InvalidOptions as exc:
         assert re.search(r"\b(webhooks(\[\d+\])?|concurrency)\b", str(exc)), str(exc)
         return
-    assert 1 <= options["concurrency"] <= 32 and 1 <= len(options["webhooks"]) <= v.MAX_WEBHOOKS
+    assert 1 <= options["concurrency"] <= 32 and 1 <= len(options["webhooks"]) <= MAX_WEBHOOKS
     for item in options["webhooks"]:
         check_accepted(dict(options, webhook_id=item["webhook_id"], request_headers=item.get("request_headers"),
                             request_body=item.get("request_body")))

@@ -4,8 +4,11 @@ import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils._auth import StaticToken
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    SECRET_MASK, WebhookAPI, mask_webhook, normalize_webhook, trigger_payload,
+    MAX_BODY_BYTES, MAX_WEBHOOKS, SECRET_MASK, TRIGGER, TRIGGER_RULES, WebhookAPI, mask_webhook, normalize_webhook,
+    trigger_list, trigger_payload,
 )
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope
 
@@ -75,10 +78,88 @@ def test_mask_webhook_hides_only_the_secret():
 
 @pytest.mark.parametrize("data", [None, [], "text", 5])
 def test_get_and_list_refuse_answers_without_an_object(mocked, api, data):
-    from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
     mocked.get(API + "get-webhook", json=envelope(data))
     mocked.get(API + "list-webhooks", json=envelope(data))
     with pytest.raises(GenAuthError, match="get-webhook answered statusCode 200 without the expected object"):
         api.get("wh1")
     with pytest.raises(GenAuthError, match="list-webhooks answered statusCode 200 without the expected object"):
         api.list()
+
+
+def test_trigger_hints_name_the_request_body_and_the_subscriber():
+    assert "send a smaller request_body" in TRIGGER.hints[413]
+    assert all("check the webhook's url" in TRIGGER.hints[code] for code in (601, 602, 603))
+
+
+# What a trigger may send ----------------------------------------------------------------------------------------
+
+SCHEMA = build_schema(dict(TRIGGER_RULES, webhooks=trigger_list))
+
+
+def check(**options):
+    return validate(SCHEMA, dict(dict(webhook_id="wh1"), **options))
+
+
+def refused(**options):
+    with pytest.raises(InvalidOptions) as info:
+        check(**options)
+    return str(info.value)
+
+
+def test_headers_and_body_are_normalised():
+    result = check(request_headers={"X-Num": 1, "X-Flag": True, "X-Off": False, "X-F": 1.5, "X-S": "caf\u00e9\tok"},
+                   request_body='{"version": "1.2.3"}')
+    assert result["request_headers"] == {"X-Num": "1", "X-Flag": "true", "X-Off": "false", "X-F": "1.5",
+                                         "X-S": "caf\u00e9\tok"}
+    assert result["request_body"] == {"version": "1.2.3"}
+
+
+@pytest.mark.parametrize("headers, rule", [
+    ({"X-A": "a\r\nb"}, "request_headers['X-A']: value must not contain CR or LF"),
+    ({"X-A": "a\nb"}, "request_headers['X-A']: value must not contain CR or LF"),
+    ({"X-A": "a\x00b"}, "request_headers['X-A']: value must not contain NUL"),
+    ({"X-A": "a\x07b"}, "request_headers['X-A']: value must not contain control characters"),
+    ({"X-A": "caf\u00e9 \u20ac"}, "request_headers['X-A']: value must contain only Latin-1"),
+    ({"Bad Name": "x"}, "request_headers['Bad Name']: is not a valid HTTP header name"),
+    ({"X-A\r\nInjected": "x"}, "is not a valid HTTP header name"),
+    ({"": "x"}, "request_headers['']: is not a valid HTTP header name"),
+    ({"X-A\n": "x"}, "is not a valid HTTP header name"),
+    ({"X-A": ["list"]}, "request_headers['X-A']: value must be a string, number or boolean, not list"),
+    ({"X-A": None}, "request_headers['X-A']: value must be a string, number or boolean, not NoneType"),
+    ({"X-A": "1", "x-a": "2"}, "duplicates header 'X-A'"),
+    ("X-A: 1", "request_headers: must be a dictionary of header name to value"),
+])
+def test_bad_headers(headers, rule):
+    assert rule in refused(request_headers=headers)
+
+
+@pytest.mark.parametrize("body, rule", [
+    ("[1, 2]", "request_body: must be a JSON object, but the string holds a JSON array"),
+    ('"text"', "request_body: must be a JSON object, but the string holds a JSON string"),
+    ("{not json", "request_body: must be a JSON object, but the string is not valid JSON"),
+    ("", "request_body: must be a JSON object, but the string is not valid JSON"),
+    ([1, 2], "request_body: must be a JSON object (a dictionary), not array"),
+    (5, "request_body: must be a JSON object (a dictionary), not number"),
+    (True, "request_body: must be a JSON object (a dictionary), not boolean"),
+    ({"n": float("nan")}, "request_body: must contain only JSON values"),
+    ({"s": {1, 2}}, "request_body: must contain only JSON values"),
+])
+def test_bad_body(body, rule):
+    assert rule in refused(request_body=body)
+
+
+def test_body_size_limit():
+    fits = {"x": "a" * (MAX_BODY_BYTES - len(json.dumps({"x": ""}, separators=(",", ":"))))}
+    assert check(request_body=fits)["request_body"] == fits
+    assert "request_body: is %d bytes as JSON; the limit is %d bytes" % (MAX_BODY_BYTES + 1, MAX_BODY_BYTES) in refused(
+        request_body={"x": fits["x"] + "a"})
+
+
+def test_a_list_of_webhooks_holds_each_item_to_the_rules_of_one():
+    items = [{"webhook_id": "wh1", "request_body": '{"a": 1}'}, {"webhook_id": "wh2", "request_headers": {"X": 1}}]
+    assert check(webhook_id=None, webhooks=items)["webhooks"] == [
+        {"webhook_id": "wh1", "request_body": {"a": 1}}, {"webhook_id": "wh2", "request_headers": {"X": "1"}}]
+    assert "webhooks[1]['request_headers']['X']: value must not contain CR or LF" in refused(
+        webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2", "request_headers": {"X": "a\nb"}}])
+    assert "webhooks: lists %d webhooks; the limit is %d per task" % (MAX_WEBHOOKS + 1, MAX_WEBHOOKS) in refused(
+        webhook_id=None, webhooks=[{"webhook_id": "wh1"}] * (MAX_WEBHOOKS + 1))

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from ansible_collections.genauth.management.plugins.module_utils._fanout import run_each
+from ansible_collections.genauth.management.plugins.module_utils._parallel import run_each
 
 
 def test_outcomes_keep_input_order_and_each_failure_is_its_own():

@@ -5,17 +5,19 @@
 
 # This module is private to the genauth.management collection: its interface may change at any time.
 
-"""One call per item on a bounded number of threads, outcomes kept in input order.
+"""Running one call per item on a bounded number of threads, outcomes kept in input order.
 
 The calls share one :class:`GenAuthClient` (one token, one pool of keep-alive connections). Each item's
 failure is its own: the others still run, and every outcome is returned, so a caller can report which
 items were delivered and which were not.
 """
 
-# Enough to overlap the latency of a handful of subscribers without looking like a flood to GenAuth's
-# rate limiter; the limit keeps a typo (concurrency: 1000) from opening a thousand connections.
-DEFAULT_CONCURRENCY = 8
-MAX_CONCURRENCY = 32
+from ansible_collections.genauth.management.plugins.module_utils._validation import Bounds
+
+# How many calls run at once (the ``concurrency`` option). The default overlaps the latency of a handful of
+# subscribers without looking like a flood to GenAuth's rate limiter; the limit keeps a typo
+# (concurrency: 1000) from opening a thousand connections.
+CONCURRENCY = Bounds(low=1, high=32, default=8)
 
 
 class Outcome(object):
@@ -32,7 +34,7 @@ class Outcome(object):
         return self.error is not None
 
 
-def run_each(work, items, concurrency=DEFAULT_CONCURRENCY):
+def run_each(work, items, concurrency=CONCURRENCY.default):
     """Call ``work(item)`` for every item, at most ``concurrency`` at a time; a list of :class:`Outcome`.
 
     Any exception an item raises is caught into its outcome. With one item, or a concurrency of 1, the

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""The connection and credential options every GenAuth module shares, documented by the doc fragment
+``genauth.management.connection``: their argument spec, defaults and ranges, environment variables and rules.
+
+Each default and range is stated here once. The argument spec and the rules use these constants; the doc
+fragment, the role and the guides repeat them in prose, and ``tests/unit/test_stated_facts.py`` checks every
+such sentence against them.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.genauth.management.plugins.module_utils._validation import (
+    Bounds, has_space_or_control, header_safe_identifier, is_header_safe, reject, seconds, whole_number,
+)
+
+DEFAULT_HOST = "https://api.genauth.ai"
+TIMEOUT = Bounds(low=0, high=3600, default=30.0)
+RETRIES = Bounds(low=0, high=10, default=3)
+
+# Credential options and their environment variables. They are not Ansible fallbacks, because a task's own
+# credentials must win over the other kind found in the environment (see credentials_from_environment).
+CREDENTIAL_VARIABLES = (
+    ("access_key_id", "GENAUTH_ACCESS_KEY_ID"),
+    ("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"),
+    ("access_token", "GENAUTH_ACCESS_TOKEN"),
+)
+
+
+def argument_spec(**module_options):
+    """The options every GenAuth module shares, updated with the module's own."""
+    spec = dict(
+        host=dict(type="str", default=DEFAULT_HOST, fallback=(env_fallback, ["GENAUTH_HOST"])),
+        access_key_id=dict(type="str", no_log=False),
+        access_key_secret=dict(type="str", no_log=True),
+        access_token=dict(type="str", no_log=True),
+        userpool_id=dict(type="str"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        timeout=dict(type="float", default=TIMEOUT.default),
+        retries=dict(type="int", default=RETRIES.default),
+    )
+    spec.update(module_options)
+    return spec
+
+
+def credentials_from_environment(params, environ):
+    """Fill the credential options the task left unset from GENAUTH_* variables; return the secrets used.
+
+    The task's own credentials win: a task that gives access_token ignores the key pair variables, and one
+    that gives any part of the key pair ignores GENAUTH_ACCESS_TOKEN.
+    """
+    pair_given = bool(params.get("access_key_id") or params.get("access_key_secret"))
+    token_given = bool(params.get("access_token"))
+    used = []
+    for option, variable in CREDENTIAL_VARIABLES:
+        other_kind_given = token_given if option != "access_token" else pair_given
+        value = environ.get(variable)
+        if not params.get(option) and not other_kind_given and value:
+            params[option] = value
+            if option != "access_key_id":  # the id is not a secret (it is the user pool id)
+                used.append(value)
+    return used
+
+
+def host_url(value):
+    """An http(s) base URL without query, fragment or credentials; trailing slashes dropped, path prefix kept."""
+    if not isinstance(value, str) or not value.strip():
+        reject("must be an http or https URL such as %s" % DEFAULT_HOST)
+    parts = urlsplit(value.strip())
+    if has_space_or_control(value.strip()):
+        reject("must not contain whitespace or control characters")
+    if parts.scheme.lower() not in ("http", "https"):
+        reject("must start with http:// or https://")
+    if not parts.hostname:
+        reject("must name a host, as in %s" % DEFAULT_HOST)
+    if parts.username is not None or parts.password is not None:
+        reject("must not contain credentials; use access_key_id and access_key_secret")
+    if parts.query or parts.fragment or value.strip().endswith(("?", "#")):
+        reject("must not contain a query string or fragment")
+    try:
+        parts.port
+    except ValueError:
+        reject("has an invalid port")
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def token_text(value):
+    """A bearer token: visible ASCII, as it travels in the Authorization header. The value is never quoted."""
+    if value != "" and not is_header_safe(value):
+        reject("must contain only visible ASCII characters, without whitespace (check for a stray newline)")
+    return value
+
+
+def existing_path(value):
+    if not os.path.exists(value):
+        reject("%s does not exist" % value)
+    return value
+
+
+def exactly_one_credential(params):
+    """Exactly one of the access key pair or access_token; empty strings count as not given."""
+    key_id, key_secret, token = (params.get(name) or None for name in
+                                 ("access_key_id", "access_key_secret", "access_token"))
+    if bool(key_id) != bool(key_secret):
+        reject("access_key_id and access_key_secret must be given together (missing: %s)"
+               % ("access_key_secret" if key_id else "access_key_id"))
+    if key_id and token:
+        reject("give either access_key_id and access_key_secret, or access_token, not both "
+               "(check the GENAUTH_ACCESS_KEY_ID, GENAUTH_ACCESS_KEY_SECRET and GENAUTH_ACCESS_TOKEN "
+               "environment variables too)")
+    if not key_id and not token:
+        reject("no credentials: give access_key_id and access_key_secret (or set GENAUTH_ACCESS_KEY_ID and "
+               "GENAUTH_ACCESS_KEY_SECRET), or access_token (GENAUTH_ACCESS_TOKEN)")
+    return params
+
+
+RULES = {
+    "host": host_url,
+    "userpool_id": header_safe_identifier,
+    "access_token": token_text,
+    "ca_path": existing_path,
+    "timeout": seconds(TIMEOUT),
+    "retries": whole_number(RETRIES),
+}

@@ -1,0 +1,143 @@
+"""Every default, range and limit is a constant in one place (plugins/module_utils); wherever the docs, the doc
+fragments, the role or the guides repeat one, it must say what the constant says.
+
+Option docs are checked through their parsed DOCUMENTATION; prose elsewhere through the sentences listed in
+PROSE, each of which must still be found (so a rewording comes back here instead of escaping the check).
+"""
+
+import importlib
+import os
+import re
+
+import pytest
+import yaml
+
+from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
+from ansible_collections.genauth.management.plugins.module_utils._connection import (
+    DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
+)
+from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY
+from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
+from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MIB = 1024 * 1024
+
+
+def read(path):
+    with open(os.path.join(REPO_ROOT, path), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def whole_number_sentence(bounds):
+    return "Must be between V(%d) and V(%d)." % (bounds.low, bounds.high)
+
+
+def seconds_sentence(bounds):
+    return "Must be greater than V(%d) and at most V(%d)." % (bounds.low, bounds.high)
+
+
+def description(options, name):
+    text = options[name]["description"]
+    return " ".join(text) if isinstance(text, list) else text
+
+
+CONNECTION_OPTIONS = yaml.safe_load(Connection.DOCUMENTATION)["options"]
+TRIGGER_OPTIONS = yaml.safe_load(genauth_webhook_trigger.DOCUMENTATION)["options"]
+ROLE_SPEC = yaml.safe_load(read("roles/deploy_webhooks/meta/argument_specs.yml"))["argument_specs"]["main"]["options"]
+ROLE_DEFAULTS = yaml.safe_load(read("roles/deploy_webhooks/defaults/main.yml"))
+
+# Option docs: (the options, the option, its default and range sentence, or None, and other sentences).
+OPTION_DOCS = [
+    (CONNECTION_OPTIONS, "host", DEFAULT_HOST, None),
+    (CONNECTION_OPTIONS, "timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
+    (CONNECTION_OPTIONS, "retries", RETRIES.default, whole_number_sentence(RETRIES)),
+    (TRIGGER_OPTIONS, "concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
+    (ROLE_SPEC, "deploy_webhooks_timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
+    (ROLE_SPEC, "deploy_webhooks_retries", RETRIES.default, whole_number_sentence(RETRIES)),
+    (ROLE_SPEC, "deploy_webhooks_concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
+]
+
+
+@pytest.mark.parametrize("options, name, default, sentence", OPTION_DOCS, ids=[row[1] for row in OPTION_DOCS])
+def test_option_docs_state_the_default_and_range(options, name, default, sentence):
+    assert options[name]["default"] == default
+    if sentence:
+        assert sentence in description(options, name)
+
+
+# Prose: (file, pattern, what its groups must say). Each pattern must match at least once, and every match
+# must agree. Numbers are compared as numbers, so "30" and "30.0" say the same.
+PROSE = [
+    ("plugins/doc_fragments/connection.py", r"C\(Retry-After\) \(capped at (\d+) seconds\)", (RETRY_AFTER_CAP,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"At most (\d+) MiB once encoded as JSON", (MAX_BODY_BYTES / MIB,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"before anything is sent\. At most\s+(\d+) items", (MAX_WEBHOOKS,)),
+    ("README.md", r"`Retry-After` \(capped at (\d+) s\)", (RETRY_AFTER_CAP,)),
+    ("README.md", r"`concurrency` at a time \(default (\d+), at most (\d+)\)", (CONCURRENCY.default, CONCURRENCY.high)),
+    ("docs/guarantees.md", r"`Retry-After` \(capped at (\d+) s\)", (RETRY_AFTER_CAP,)),
+    ("docs/guarantees.md", r"The steps start at ([\d.]+) s, double each time, and are capped at (\d+) s",
+     (BASE_DELAY, MAX_DELAY)),
+    ("docs/troubleshooting.md", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
+    ("docs/troubleshooting.md", r"the limit is (\d+) bytes` \| The body exceeds the (\d+) MiB limit",
+     (MAX_BODY_BYTES, MAX_BODY_BYTES / MIB)),
+    ("docs/troubleshooting.md", r"`timeout` must be in \((\d+), (\d+)\] seconds and `retries` in (\d+)\.\.(\d+)\.",
+     (TIMEOUT.low, TIMEOUT.high, RETRIES.low, RETRIES.high)),
+    ("docs/troubleshooting.md", r"more than (\d+) items, or `concurrency` is outside (\d+)\.\.(\d+)\.",
+     (MAX_WEBHOOKS, CONCURRENCY.low, CONCURRENCY.high)),
+    ("docs/troubleshooting.md", r"grow exponentially from ([\d.]+) s with jitter, capped at (\d+) s\. A `Retry-After` "
+                                r"is\s+honoured, up to (\d+) s\.", (BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP)),
+    ("roles/deploy_webhooks/README.md", r"Seconds per HTTP request \(more than (\d+), at most (\d+)\)",
+     (TIMEOUT.low, TIMEOUT.high)),
+    ("roles/deploy_webhooks/README.md", r"\(no connection, 429, 503\): (\d+) to (\d+)\.", (RETRIES.low, RETRIES.high)),
+    ("roles/deploy_webhooks/README.md", r"triggered at once: (\d+) to (\d+)\.", (CONCURRENCY.low, CONCURRENCY.high)),
+]
+
+
+@pytest.mark.parametrize("path, pattern, expected", PROSE, ids=["%s: %s" % (row[0], row[1][:30]) for row in PROSE])
+def test_prose_says_what_the_constants_say(path, pattern, expected):
+    matches = list(re.finditer(pattern, read(path)))
+    assert matches, "%s no longer says %r: update the sentence and this test together" % (path, pattern)
+    for match in matches:
+        assert tuple(float(group) for group in match.groups()) == tuple(float(value) for value in expected), \
+            "%s: %r" % (path, match.group(0))
+
+
+# The role passes each of these variables to the module option of the same name.
+ROLE_PASSES = ("host", "access_key_id", "access_key_secret", "access_token", "validate_certs", "ca_path", "timeout",
+               "retries", "concurrency")
+MODULE_SPEC = argument_spec(**genauth_webhook_trigger.ARGUMENT_SPEC)
+
+
+@pytest.mark.parametrize("option", ROLE_PASSES)
+def test_role_variables_match_the_module_options_they_set(option):
+    variable = "deploy_webhooks_" + option
+    spec, module = ROLE_SPEC[variable], MODULE_SPEC[option]
+    # A path is a str to the role: the module expands it.
+    assert spec["type"] == {"path": "str"}.get(module["type"], module["type"])
+    assert ROLE_DEFAULTS[variable] == spec["default"]
+    assert bool(spec.get("no_log")) == bool(module.get("no_log"))
+    # An empty string leaves the option to the module (and its GENAUTH_* environment variables).
+    if spec["default"] != "":
+        assert spec["default"] == module["default"]
+
+
+def test_role_readme_lists_every_variable_with_its_default():
+    rows = dict(re.findall(r"^\| `(deploy_webhooks_\w+)` \| `([^`]*)` \|", read("roles/deploy_webhooks/README.md"), re.M))
+    for variable, spec in ROLE_SPEC.items():
+        if variable == "deploy_webhooks_payload":
+            continue  # too long for a table cell: the README shows it in a section of its own
+        assert variable in rows, "%s is not in the role README's table with its default" % variable
+        assert yaml.safe_load(rows[variable]) == spec["default"], variable
+
+
+def test_the_action_group_lists_exactly_the_modules_that_document_it():
+    """meta/runtime.yml and each module's attributes say the same about module_defaults."""
+    group = set(yaml.safe_load(read("meta/runtime.yml"))["action_groups"]["genauth"])
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(REPO_ROOT, "plugins", "modules")) if name.endswith(".py"))
+    documented = set(name for name in modules if "genauth.management.attributes.actiongroup_genauth" in yaml.safe_load(
+        importlib.import_module("ansible_collections.genauth.management.plugins.modules." + name).DOCUMENTATION
+    ).get("extends_documentation_fragment", []))
+    assert group == documented
