@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+name: webhook_results
+short_description: One named outcome per target from a registered trigger of several webhooks
+version_added: 0.1.0
+author:
+  - genauth.management maintainers (@genauth-ansible)
+description:
+  - Pairs the RV(genauth.management.genauth_webhook_trigger#module:results) of a registered
+    M(genauth.management.genauth_webhook_trigger) task that used
+    O(genauth.management.genauth_webhook_trigger#module:webhooks) with the targets it was given, in order.
+  - Every target gets an entry, also when the task failed before trying any webhook (for example when the
+    module refused its options). Such an entry is failed, with the task's C(msg).
+  - The C(deploy_webhooks) role uses it to set C(deploy_webhooks_results).
+positional: targets
+options:
+  _input:
+    description: The registered result of the trigger task (it may have been skipped or have failed).
+    type: dict
+    required: true
+  targets:
+    description: The targets the task was given, in the same order, each with C(webhook_id) and optionally C(name).
+    type: list
+    elements: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Trigger the webhooks without failing yet
+  genauth.management.genauth_webhook_trigger:
+    webhooks: "{{ targets | genauth.management.webhook_items }}"
+  register: triggered
+  failed_when: false
+
+- name: Name each outcome after its target
+  ansible.builtin.set_fact:
+    outcomes: "{{ triggered | genauth.management.webhook_results(targets) }}"
+  # [{"name": "change-board", "webhook_id": "6229...", "failed": false, "msg": "Triggered", "response": ...}, ...]
+"""
+
+RETURN = r"""
+_value:
+  description: One entry per target, in the order of the targets.
+  type: list
+  elements: dict
+  contains:
+    webhook_id:
+      description: The target's webhook ID.
+      type: str
+    name:
+      description: The target's C(name), or its webhook ID when it has none.
+      type: str
+    response:
+      description: The subscriber's answer (the API's C(data.response)), or V(null) when the webhook was not triggered.
+      type: raw
+    status_code:
+      description: The envelope's C(statusCode) (of the error, when it failed), or V(null).
+      type: int
+    request_id:
+      description: The envelope's C(requestId), or V(null).
+      type: str
+    failed:
+      description: Whether triggering this target failed.
+      type: bool
+    msg:
+      description: What happened (V(Triggered), V(Would trigger (check mode)), or the error and what to do).
+      type: str
+    request:
+      description: In check mode only, the trigger request that would have been sent.
+      type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.collections import is_sequence
+
+NOT_TRIGGERED = "not triggered"
+
+
+def webhook_results(triggered, targets):
+    """One entry per target from the registered ``triggered`` result of a trigger task with ``webhooks``."""
+    if not isinstance(triggered, dict):
+        raise AnsibleFilterError("webhook_results: the input must be a registered task result, not %s"
+                                 % type(triggered).__name__)
+    if not is_sequence(targets):
+        raise AnsibleFilterError("webhook_results: targets must be a list, not %s" % type(targets).__name__)
+    outcomes = triggered.get("results") or []
+    entries = []
+    for index, target in enumerate(targets):
+        outcome = outcomes[index] if index < len(outcomes) else {}
+        entry = {
+            "webhook_id": target["webhook_id"],
+            "name": target.get("name") or target["webhook_id"],
+            "response": outcome.get("response"),
+            "status_code": outcome.get("status_code"),
+            "request_id": outcome.get("request_id"),
+            "failed": outcome.get("failed", True),
+            "msg": outcome.get("msg", triggered.get("msg", NOT_TRIGGERED)),
+        }
+        if "request" in outcome:
+            entry["request"] = outcome["request"]
+        entries.append(entry)
+    return entries
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"webhook_results": webhook_results}

@@ -1,0 +1,93 @@
+"""The filters that shape the deploy_webhooks role's data: webhook_items (targets -> the module's webhooks) and
+webhook_results (the registered result -> deploy_webhooks_results)."""
+
+import copy
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.genauth.management.plugins.filter.webhook_items import webhook_items
+from ansible_collections.genauth.management.plugins.filter.webhook_results import webhook_results
+
+PAYLOAD = {"event": "deployment.finished", "version": "2.4.0", "extra": {"queue": "ops", "tags": ["a", "b"]}}
+
+
+def test_each_target_gets_the_payload_with_its_own_body_merged_over_it():
+    targets = [
+        {"name": "board", "webhook_id": "wh1", "request_headers": {"X-Team": "payments"},
+         "request_body": {"version": "2.4.0-hotfix", "extra": {"tags": ["c"], "ticket": True}}},
+        {"webhook_id": "wh2", "request_body": '{"retention_days": 365}'},
+        {"webhook_id": "wh3", "request_body": ""},
+    ]
+    original = copy.deepcopy((targets, PAYLOAD))
+    assert webhook_items(targets, PAYLOAD) == [
+        {"webhook_id": "wh1", "request_headers": {"X-Team": "payments"},
+         "request_body": {"event": "deployment.finished", "version": "2.4.0-hotfix",
+                          "extra": {"queue": "ops", "tags": ["c"], "ticket": True}}},
+        {"webhook_id": "wh2", "request_body": dict(PAYLOAD, retention_days=365)},
+        {"webhook_id": "wh3", "request_body": PAYLOAD},
+    ]
+    assert (targets, PAYLOAD) == original  # nothing given was changed
+
+
+def test_without_a_payload_each_target_sends_its_own_body():
+    assert webhook_items([{"webhook_id": "wh1", "request_body": {"a": 1}}, {"webhook_id": "wh2"}]) == [
+        {"webhook_id": "wh1", "request_body": {"a": 1}}, {"webhook_id": "wh2", "request_body": {}}]
+    assert webhook_items([]) == []
+
+
+@pytest.mark.parametrize("targets, payload, message", [
+    ("wh1", None, "the input must be a list of targets, not str"),
+    ([{"webhook_id": "wh1"}], ["x"], "the payload must be a dictionary, not list"),
+    ([{"webhook_id": "wh1"}, {"name": "no id"}], None, "target 1 must be a dictionary with webhook_id"),
+    (["wh1"], None, "target 0 must be a dictionary with webhook_id"),
+    ([{"webhook_id": "wh1", "request_body": "{nope"}], None, "the request_body of target 0 is not valid JSON"),
+    ([{"webhook_id": "wh1", "request_body": "[1]"}], None, "the request_body of target 0 must be a JSON object"),
+    ([{"webhook_id": "wh1", "request_body": 5}], None, "the request_body of target 0 must be a JSON object"),
+])
+def test_targets_that_cannot_become_webhooks_are_refused_by_index(targets, payload, message):
+    with pytest.raises(AnsibleFilterError, match="^webhook_items: " + message.replace("(", r"\(")):
+        webhook_items(targets, payload)
+
+
+TARGETS = [{"name": "board", "webhook_id": "wh1"}, {"webhook_id": "wh2", "name": ""}]
+
+
+def test_each_target_gets_its_named_outcome_in_order():
+    triggered = {"changed": True, "failed": True, "msg": "1 of 2 webhooks failed: ...", "results": [
+        {"webhook_id": "wh1", "failed": False, "msg": "Triggered", "response": {"ticket": "CHG-1"},
+         "status_code": 200, "request_id": "r1", "webhook": {"secret": "********"}, "message": "ok"},
+        {"webhook_id": "wh2", "failed": True, "msg": "GenAuth API error on get-webhook: ...", "status_code": 404,
+         "request_id": "r2", "api_code": 1404},
+    ]}
+    assert webhook_results(triggered, TARGETS) == [
+        {"webhook_id": "wh1", "name": "board", "response": {"ticket": "CHG-1"}, "status_code": 200,
+         "request_id": "r1", "failed": False, "msg": "Triggered"},
+        {"webhook_id": "wh2", "name": "wh2", "response": None, "status_code": 404, "request_id": "r2",
+         "failed": True, "msg": "GenAuth API error on get-webhook: ..."},
+    ]
+
+
+def test_check_mode_entries_keep_the_request():
+    triggered = {"changed": True, "results": [{"webhook_id": "wh1", "failed": False, "msg": "Would trigger (check mode)",
+                                               "request": {"webhookId": "wh1"}}]}
+    entry, = webhook_results(triggered, TARGETS[:1])
+    assert entry["request"] == {"webhookId": "wh1"} and entry["msg"] == "Would trigger (check mode)"
+
+
+def test_a_task_that_tried_nothing_fails_every_target_with_its_message():
+    refused = {"failed": True, "msg": "Invalid options: webhooks[0]['request_headers']['X-A']: ..."}
+    assert [(e["name"], e["failed"], e["msg"]) for e in webhook_results(refused, TARGETS)] == [
+        ("board", True, refused["msg"]), ("wh2", True, refused["msg"])]
+    assert webhook_results({"skipped": True}, TARGETS)[0]["msg"] == "not triggered"
+    assert webhook_results({"skipped": True}, []) == []
+
+
+@pytest.mark.parametrize("triggered, targets, message", [
+    ("oops", TARGETS, "the input must be a registered task result, not str"),
+    ({}, "wh1", "targets must be a list, not str"),
+])
+def test_wrong_inputs_are_refused(triggered, targets, message):
+    with pytest.raises(AnsibleFilterError, match="^webhook_results: " + message):
+        webhook_results(triggered, targets)
