@@ -3,9 +3,10 @@ docs/guarantees.md.
 
 The scenarios are data: tests/integration/test_fault_matrix.py runs each of them through ansible-playbook
 against the emulator, and the documentation table is rendered from the same list, so the two cannot drift
-(tests/test_guarantees_doc.py checks the committed table). Tests record what they measured with
-``record()``; at the end of a session that ran every scenario and passed, ``write_if_complete()`` rewrites
-the generated block of docs/guarantees.md.
+(tests/test_guarantees_doc.py checks the committed table). Tests record what they measured with the
+``record_*()`` functions; ``make guarantees`` (pytest --write-guarantees) runs every measuring test and, when
+all of them passed, ``write_if_complete()`` rewrites the generated block of docs/guarantees.md. ``make test``
+measures the same but writes nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ END = "<!-- END GENERATED -->"
 
 # The module's retry policy, used to bound how long a run may take and to check the retry warnings.
 # tests/conftest.py puts the collection on sys.path before anything imports this file.
-from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy  # noqa: E402
+from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES  # noqa: E402
+from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY  # noqa: E402,F401
 
-_POLICY = RetryPolicy()
-BASE_DELAY, MAX_DELAY, DEFAULT_RETRIES = _POLICY.base_delay, _POLICY.max_delay, _POLICY.retries
+DEFAULT_RETRIES = RETRIES.default
 # Every scenario sets this timeout (seconds per connect and per read) unless it tests a slower answer.
 TIMEOUT = 5
 # ansible-playbook start-up, one fork, the module's imports and the result file, on a busy 2-core runner.
@@ -46,8 +47,8 @@ class Scenario:
         (the trigger was delivered, then the answer went wrong).
     :param faults: emulator fault specs (``EmulatorControl.add_fault`` keyword arguments).
     :param options: module options beyond the webhook id (``timeout`` defaults to TIMEOUT).
-    :param special: a setup the fault API cannot express: "refused", "tls", "expire_mid_run",
-        "static_token_revoked".
+    :param special: a setup the fault API cannot express: "refused", "tls", "expire_mid_run", "revoke_mid_run",
+        "static_token_revoked", "static_token_expired".
     :param ok: True when the task must succeed.
     :param deliveries: how many times the receiver must get the webhook.
     :param retries: how many retry warnings the run must show.
@@ -56,6 +57,7 @@ class Scenario:
     :param msg: text the failure message must contain (what went wrong, and what to do).
     :param warn: text some other warning must contain.
     :param retry_after: the Retry-After the faults send, to check the retry warnings and bound the waits.
+    :param status: the ``status_code`` a failed task must return (the envelope's statusCode, else the HTTP status).
     :param why: the reason for the outcome, for the table.
     """
 
@@ -73,6 +75,7 @@ class Scenario:
     msg: tuple = ()
     warn: tuple = ()
     retry_after: float | None = None
+    status: int | None = None
     why: str = ""
 
     @property
@@ -113,7 +116,7 @@ SCENARIOS = (
              faults=(_fault(T, "http_status", status=503, count=4, retry_after="0"),),
              deliveries=0, retries=3, attempts=4, retry_after=0.0,
              msg=("GenAuth API error on trigger-webhook", "statusCode 503, HTTP 503", "try again later"),
-             why="retries exhausted; reported, never delivered"),
+             status=503, why="retries exhausted; reported, never delivered"),
     Scenario("http-429-retry-after-1", "HTTP 429 with Retry-After: 1, once", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_status", status=429, retry_after="1"),),
              ok=True, deliveries=1, retries=1, attempts=2, retry_after=1.0, why=NOT_PROCESSED),
@@ -121,7 +124,7 @@ SCENARIOS = (
              faults=(_fault(T, "http_status", status=429, count=2),), options={"retries": 1},
              deliveries=0, retries=1, attempts=2,
              msg=("statusCode 429, HTTP 429", "GenAuth is throttling requests; raise retries or try again later"),
-             why="retries exhausted; reported, never delivered"),
+             status=429, why="retries exhausted; reported, never delivered"),
     Scenario("envelope-503", "statusCode 503 inside HTTP 200, once", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "envelope_status", status=503),),
              ok=True, deliveries=1, retries=1, attempts=2, why=NOT_PROCESSED),
@@ -130,7 +133,10 @@ SCENARIOS = (
              faults=(_fault(T, "envelope_status", status=429, count=3, retry_after="0"),), options={"retries": 2},
              deliveries=0, retries=2, attempts=3, retry_after=0.0,
              msg=("GenAuth API error on trigger-webhook", "statusCode 429", "raise retries"),
-             why="retries exhausted; reported, never delivered"),
+             status=429, why="retries exhausted; reported, never delivered"),
+    Scenario("envelope-429-once", "statusCode 429 inside HTTP 200, Retry-After: 0, once", "%s, %s" % (T, BEFORE),
+             faults=(_fault(T, "envelope_status", status=429, retry_after="0"),),
+             ok=True, deliveries=1, retries=1, attempts=2, retry_after=0.0, why=NOT_PROCESSED),
     Scenario("http-503-after-delivery", "HTTP 503 although the trigger was delivered (a misreporting server)",
              "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=503, retry_after="0", phase="after"),),
@@ -139,25 +145,25 @@ SCENARIOS = (
                  "delivery"),
     Scenario("http-500-before", "HTTP 500", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_status", status=500),),
-             msg=("statusCode 500, HTTP 500", "GenAuth reported a server error; try again later"), why=AMBIGUOUS),
+             msg=("statusCode 500, HTTP 500", "GenAuth reported a server error; try again later"), status=500, why=AMBIGUOUS),
     Scenario("http-500-after", "HTTP 500", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=500, phase="after"),), deliveries=1,
-             msg=("statusCode 500, HTTP 500", "try again later"), why=AMBIGUOUS),
+             msg=("statusCode 500, HTTP 500", "try again later"), status=500, why=AMBIGUOUS),
     Scenario("http-502-after", "HTTP 502", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=502, phase="after"),), deliveries=1,
-             msg=("statusCode 502, HTTP 502", "try again later"), why=AMBIGUOUS),
+             msg=("statusCode 502, HTTP 502", "try again later"), status=502, why=AMBIGUOUS),
     Scenario("http-504-after", "HTTP 504", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=504, phase="after"),), deliveries=1,
-             msg=("statusCode 504, HTTP 504", "try again later"), why=AMBIGUOUS),
+             msg=("statusCode 504, HTTP 504", "try again later"), status=504, why=AMBIGUOUS),
     Scenario("http-502-with-503-envelope", "HTTP 502 whose body is a statusCode 503 envelope", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=502, phase="after",
                             text='{"statusCode": 503, "message": "upstream unavailable", "requestId": "r-1"}'),),
              deliveries=1, msg=("statusCode 503", "HTTP 502"),
-             why="the real HTTP status decides: a gateway error may hide a processed call"),
+             status=503, why="the real HTTP status decides: a gateway error may hide a processed call"),
     Scenario("envelope-500-after", "statusCode 500 inside HTTP 200", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "envelope_status", status=500, phase="after"),), deliveries=1,
              msg=("GenAuth API error on trigger-webhook", "statusCode 500", "contact GenAuth support with the requestId"),
-             why=AMBIGUOUS),
+             status=500, why=AMBIGUOUS),
     Scenario("slow-trigger", "answer 3 s late (timeout 1)", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "delay", delay=3, phase="after"),), options={"timeout": 1}, deliveries=1,
              msg=("no answer within 1 s (timeout)", "was not retried", "raise timeout"), why=AMBIGUOUS),
@@ -181,18 +187,18 @@ SCENARIOS = (
              msg=("the connection broke before the answer arrived", "was not retried"), why=AMBIGUOUS),
     Scenario("html-502", "HTML gateway page, HTTP 502", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "html", status=502),),
-             msg=("failed with HTTP 502 Bad Gateway", "<html>", "try again later"), why=AMBIGUOUS),
+             msg=("failed with HTTP 502 Bad Gateway", "<html>", "try again later"), status=502, why=AMBIGUOUS),
     Scenario("html-503", "HTML gateway page, HTTP 503, once", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "html", status=503),), ok=True, deliveries=1, retries=1, attempts=2,
              why=NOT_PROCESSED),
     Scenario("invalid-json", "HTTP 200 with a body that is not JSON", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "invalid_json", phase="after"),), deliveries=1,
              msg=("with a body that is not JSON", "Check that host points at the GenAuth Management API"),
-             why=AMBIGUOUS),
+             status=200, why=AMBIGUOUS),
     Scenario("token-endpoint-500", "HTTP 500 from the token endpoint", "%s, %s" % (TOKEN, BEFORE),
              faults=(_fault(TOKEN, "http_status", status=500),), attempts=0,
              msg=("GenAuth API error on get-management-token", "statusCode 500, HTTP 500", "try again later"),
-             why="no token, so nothing was triggered"),
+             status=500, why="no token, so nothing was triggered"),
     Scenario("token-endpoint-503", "HTTP 503 from the token endpoint, once", "%s, %s" % (TOKEN, BEFORE),
              faults=(_fault(TOKEN, "http_status", status=503, retry_after="0"),), ok=True, deliveries=1,
              retries=1, retry_after=0.0, why=NOT_PROCESSED),
@@ -206,17 +212,27 @@ SCENARIOS = (
     Scenario("token-rejected-twice", "HTTP 401 (token rejected), twice", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_401", count=2),), refreshes=1, attempts=2,
              msg=("GenAuth API error on trigger-webhook", "statusCode 401", "Check the credentials"),
-             why="refreshed once only, then reported"),
+             status=401, why="refreshed once only, then reported"),
     Scenario("token-expired-mid-run", "every token expires while the lookup runs", "%s, %s" % (LOOKUP, BEFORE),
              special="expire_mid_run", faults=(_fault(LOOKUP, "delay", delay=1.5),), ok=True, deliveries=1,
              refreshes=1, why=ONE_REFRESH),
+    Scenario("token-revoked-mid-run", "every token is revoked while the lookup runs", "%s, %s" % (LOOKUP, BEFORE),
+             special="revoke_mid_run", faults=(_fault(LOOKUP, "delay", delay=1.5),), ok=True, deliveries=1,
+             refreshes=1, why=ONE_REFRESH),
     Scenario("static-token-revoked", "access_token given by the task, revoked", "the whole API",
              special="static_token_revoked", attempts=0,
+             msg=("statusCode 401", "The access_token was rejected (expired or revoked?)", "issue a new one"),
+             status=401, why="a token the module did not fetch cannot be refreshed"),
+    Scenario("static-token-expired", "access_token given by the task, expired", "the whole API",
+             special="static_token_expired", attempts=0, status=401,
              msg=("statusCode 401", "The access_token was rejected (expired or revoked?)", "issue a new one"),
              why="a token the module did not fetch cannot be refreshed"),
     Scenario("tls-unknown-ca", "HTTPS with a certificate from an unknown CA (defaults)", "TLS handshake",
              special="tls", attempts=0, msg=("TLS failure talking to", "set ca_path to its CA bundle"),
              why="certificates are verified by default"),
+    Scenario("tls-wrong-ca", "HTTPS with a private CA, ca_path set to another CA", "TLS handshake", special="tls",
+             options={"ca_path": "{other_ca_path}"}, attempts=0, msg=("TLS failure talking to",),
+             why="a certificate that ca_path does not vouch for is refused"),
     Scenario("tls-ca-path", "HTTPS with a private CA, ca_path set", "TLS handshake", special="tls",
              options={"ca_path": "{ca_path}"}, ok=True, deliveries=1, why="verified against ca_path"),
     Scenario("tls-no-verify", "HTTPS with an unknown CA, validate_certs: false", "TLS handshake", special="tls",
@@ -338,7 +354,7 @@ def _table(header, rows) -> str:
 def render(results: dict) -> str:
     return "\n".join([
         BEGIN,
-        "<!-- Rewritten by `make test` when the whole suite runs and passes (tests/guarantees.py). -->",
+        "<!-- Rewritten by `make guarantees` when every measuring test runs and passes (tests/guarantees.py). -->",
         "",
         _table(("Figure", "Value"), summary_rows(results)),
         "",
@@ -363,6 +379,16 @@ def parse_tables(text: str) -> list:
     if current:
         tables.append(current)
     return tables
+
+
+def why_incomplete(exitstatus: int) -> str:
+    """Why write_if_complete() would not write: a failed run, or what did not measure its figure."""
+    if exitstatus != 0:
+        return "the run did not pass"
+    missing = sorted(set(SCENARIO_KEYS) - set(RESULTS["faults"])) + sorted(set(FUZZ_TESTS) - set(RESULTS["fuzz"]))
+    if RESULTS["load"] is None:
+        missing.append(LOAD_KEY)
+    return "not measured: %s" % ", ".join(missing) if missing else "docs/guarantees.md lacks its generated block"
 
 
 def write_if_complete(exitstatus: int) -> bool:

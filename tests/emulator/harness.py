@@ -13,12 +13,13 @@ Python API::
 
 CLI (runs CMD with servers.env() added to its environment, exits with its code)::
 
-    python tests/emulator/harness.py run [--tls] [--workdir DIR] [--vars-file FILE] -- CMD ARGS...
+    python tests/emulator/harness.py run [--tls] [--workdir DIR] [--vars-file FILE] [--scan-secrets] -- CMD ARGS...
 
 ``--vars-file`` also writes servers.integration_vars() to FILE (JSON, which is YAML) and removes it at the
 end. ansible-test passes only a few environment variables to its targets, so its integration targets read
 the connection from ``tests/integration/integration_config.yml`` instead, which ansible-test gives every
-target as extra vars.
+target as extra vars. ``--scan-secrets`` passes CMD's output through and then fails the run if any secret
+of the servers shows in it, or out of place in a request the emulator received (see :class:`SecretScan`).
 
 Each start seeds one user pool (random secret, so tests can scan output for
 leaks) and four webhooks: "deploy", "form", "disabled" and "unreachable".
@@ -184,6 +185,8 @@ class Servers:
         self.ca_path: str | None = None
         self.other_ca_path: str | None = None
         self.emulator: EmulatorControl | None = None
+        # Every API request the emulator answers, across resets, one JSON object a line.
+        self.request_log = self.workdir / "emulator-requests.jsonl"
         self.receiver: ReceiverControl | None = None
         self._procs: list[subprocess.Popen] = []
         self._logs: list = []
@@ -205,7 +208,7 @@ class Servers:
             self.receiver = ReceiverControl(self.receiver_url)
             args = ["--seed", str(self._write_seed()), "--token-ttl", str(self.token_ttl),
                     "--delivery-timeout", str(self.delivery_timeout),
-                    "--log-file", str(self.workdir / "emulator-requests.jsonl")]
+                    "--log-file", str(self.request_log)]
             if self.tls:
                 args += self._make_tls_files()
             emulator = self._spawn("emulator", EMULATOR_SCRIPT, args,
@@ -316,6 +319,14 @@ class Servers:
             env["EMULATOR_CA_PATH"] = self.ca_path
         return env
 
+    def logged_requests(self) -> list[dict]:
+        """Every API request the emulator has answered since it started (``requests()`` keeps only those since
+        the last reset)."""
+        if not self.request_log.exists():
+            return []
+        with open(self.request_log, encoding="utf-8") as log:
+            return [json.loads(line) for line in log if line.strip()]
+
     def integration_vars(self) -> dict:
         """Variables for ansible-test integration targets (tests/integration/integration_config.yml)."""
         return {
@@ -327,6 +338,87 @@ class Servers:
             "genauth_receiver_url": self.receiver_url,
             "genauth_ca_path": self.ca_path or "",
         }
+
+
+class SecretScan:
+    """Where the secrets of a :class:`Servers` run show up where they must not.
+
+    The secrets are both access key secrets, every management token the emulator issued (to a module or to a
+    test) and every webhook secret. None may appear in the texts given (a run's output, a registered result),
+    nor anywhere in what the emulator received except the one place each belongs: an access key secret in the
+    body of the token request, a token in the Authorization header.
+    """
+
+    def __init__(self, servers: "Servers"):
+        self.servers = servers
+
+    def secrets(self) -> dict[str, str]:
+        """label -> value of everything that must stay hidden."""
+        servers = self.servers
+        found = {"access_key_secret": servers.access_key_secret,
+                 "other_access_key_secret": servers.other_access_key_secret}
+        for name, secret in servers.webhook_secrets.items():
+            found[f"webhook_secret[{name}]"] = secret
+        for number, token in enumerate(servers.emulator.issued_tokens()):
+            found[f"token#{number}"] = token
+        return found
+
+    def leaks(self, texts: dict[str, str], requests: list[dict] | None = None) -> list[str]:
+        """Each leak as "<secret label> in <where>" (never the secret itself); empty when there is none.
+
+        :param texts: where -> text, such as {"output": ..., "registered result": ...}.
+        :param requests: the emulator's requests to check; by default those since its last reset.
+        """
+        secrets = self.secrets()
+        found = [f"{label} in the {where}" for where, text in texts.items()
+                 for label, secret in secrets.items() if secret in text]
+        if requests is None:
+            requests = self.servers.emulator.requests()
+        return found + self._leaks_in_requests(secrets, requests)
+
+    def _leaks_in_requests(self, secrets: dict[str, str], requests: list[dict]) -> list[str]:
+        servers = self.servers
+        allowed_key_secrets = (servers.access_key_secret, servers.other_access_key_secret)
+        found = []
+        for number, entry in enumerate(requests):
+            headers = {name.lower(): value for name, value in entry["headers"].items()}
+            bearer = headers.pop("authorization", "")
+            body = entry["body"] or ""
+            if entry["endpoint"] == "get-management-token":
+                try:
+                    sent_secret = json.loads(body).get("accessKeySecret")
+                except (ValueError, AttributeError):
+                    sent_secret = None
+                if sent_secret in allowed_key_secrets:
+                    body = body.replace(sent_secret, "<the access key secret>", 1)
+            places = {"path": entry["path"] + "?" + (entry["query"] or ""), "headers": json.dumps(headers),
+                      "body": body, "authorization": bearer}
+            for label, secret in secrets.items():
+                for where, text in places.items():
+                    allowed = where == "authorization" and label.startswith("token#") and text == "Bearer " + secret
+                    if secret in text and not allowed:
+                        found.append(f"{label} in {where} of request #{number} ({entry['method']} {entry['path']})")
+        return found
+
+
+def _run_scanned(command: list[str], env: dict, servers: Servers) -> int:
+    """Run ``command`` with its output passed through, then scan that output and the emulator's requests."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    chunks = []
+    for line in proc.stdout:
+        sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+        chunks.append(line)
+    code = proc.wait()
+    output = b"".join(chunks).decode("utf-8", errors="replace")
+    requests = servers.logged_requests()
+    leaks = SecretScan(servers).leaks({"output": output}, requests)
+    if leaks:
+        print(f"harness: secret scan: secrets leaked: {'; '.join(leaks)}", file=sys.stderr, flush=True)
+        return code or 3
+    print(f"harness: secret scan: no secret in the {len(output)} characters of output, nor out of place in the "
+          f"{len(requests)} requests the emulator received", file=sys.stderr, flush=True)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -344,8 +436,11 @@ def _run(args: argparse.Namespace) -> int:
             if args.vars_file:
                 Path(args.vars_file).write_text(json.dumps(servers.integration_vars(), indent=2) + "\n",
                                                 encoding="utf-8")
+            env = {**os.environ, **servers.env()}
             try:
-                return subprocess.call(command, env={**os.environ, **servers.env()})
+                if args.scan_secrets:
+                    return _run_scanned(command, env, servers)
+                return subprocess.call(command, env=env)
             except FileNotFoundError as exc:
                 print(f"harness: {exc}", file=sys.stderr)
                 return 127
@@ -366,6 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--keep", action="store_true", help="keep the temporary workdir")
     run.add_argument("--token-ttl", type=int, default=7200)
     run.add_argument("--vars-file", help="also write the servers' connection as Ansible vars (JSON) here")
+    run.add_argument("--scan-secrets", action="store_true",
+                     help="fail (exit 3) when a secret shows in CMD's output or out of place in a request")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")
     args = parser.parse_args(argv)
     return _run(args)

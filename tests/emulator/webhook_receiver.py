@@ -2,13 +2,17 @@
 """A webhook subscriber for tests: records every delivery and answers as configured.
 
 Any path except /__receiver__/* counts as a delivery and is recorded (method,
-path, headers, body text, parsed JSON, time). The default answer is HTTP 200
-{"received": true, "delivery": <sequence number>}. Control API (plain JSON):
+path, headers, body text, parsed JSON, time, and in_flight: how many deliveries
+were being handled when it arrived, itself included). The default answer is
+HTTP 200 {"received": true, "delivery": <sequence number>}. Control API (plain JSON):
 
     GET  /__receiver__/deliveries   -> {"deliveries": [...]}
     POST /__receiver__/reset        -> forget deliveries and configuration
     POST /__receiver__/config       {"status": 200, "body": <any JSON>, "text": "raw",
-                                     "content_type": "...", "delay": seconds}
+                                     "content_type": "...", "delay": seconds, "gather": n}
+
+"gather": n holds each delivery until n are in flight at once (or GATHER_TIMEOUT
+has passed), so a test can prove that deliveries overlap without timing them.
 
 A config body of {"echo": true, ...} answers {"received": true, "delivery": n, ...,
 "echo": <received JSON body>}. Standard library only:
@@ -31,7 +35,8 @@ except ImportError:  # run as a script: tests/emulator itself is on sys.path
     import _serving
 
 CONTROL_PREFIX = "/__receiver__/"
-CONFIG_FIELDS = {"status", "body", "text", "content_type", "delay"}
+CONFIG_FIELDS = {"status", "body", "text", "content_type", "delay", "gather"}
+GATHER_TIMEOUT = 5.0
 
 
 class Recorder:
@@ -39,6 +44,8 @@ class Recorder:
 
     def __init__(self):
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self.in_flight = 0
         self.reset()
 
     def reset(self) -> None:
@@ -58,16 +65,29 @@ class Recorder:
         delay = config.get("delay", 0)
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0:
             raise ValueError("delay must be a number of seconds >= 0")
+        gather = config.get("gather", 1)
+        if not isinstance(gather, int) or isinstance(gather, bool) or gather < 1:
+            raise ValueError("gather must be a whole number >= 1")
         with self.lock:
             self.config = dict(config)
             return dict(self.config)
 
-    def record(self, entry: dict) -> tuple[int, dict]:
-        """Store a delivery; returns its 1-based sequence number and the config to answer with."""
-        with self.lock:
+    def arrive(self, entry: dict) -> tuple[int, dict]:
+        """Store a delivery, hold it as "gather" asks; returns its 1-based sequence number and the config to
+        answer with. Every arrive() must be followed by leave()."""
+        with self.changed:
+            self.in_flight += 1
+            entry["in_flight"] = self.in_flight
             entry["delivery"] = len(self.deliveries) + 1
             self.deliveries.append(entry)
-            return entry["delivery"], dict(self.config)
+            config = dict(self.config)
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.in_flight >= config.get("gather", 1), timeout=GATHER_TIMEOUT)
+            return entry["delivery"], config
+
+    def leave(self) -> None:
+        with self.changed:
+            self.in_flight -= 1
 
 
 def build_reply(sequence: int, config: dict, received_json) -> _serving.Reply:
@@ -98,13 +118,16 @@ class ReceiverHandler(_serving.BaseHandler):
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = None
-        sequence, config = self.recorder.record({
+        sequence, config = self.recorder.arrive({
             "time": datetime.now(timezone.utc).isoformat(), "timestamp": time.time(),
             "method": self.command, "path": url.path, "query": url.query,
             "headers": self.header_dict(), "body": text, "json": parsed})
-        if config.get("delay"):
-            time.sleep(config["delay"])
-        self.send_reply(build_reply(sequence, config, parsed))
+        try:
+            if config.get("delay"):
+                time.sleep(config["delay"])
+            self.send_reply(build_reply(sequence, config, parsed))
+        finally:
+            self.recorder.leave()
 
     def control(self, route: str, body: bytes) -> _serving.Reply:
         try:

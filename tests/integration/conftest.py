@@ -1,10 +1,13 @@
 """Integration fixtures: the collection built and installed as users get it, the emulator and receiver on
 loopback, and a runner for ansible-playbook that returns what the playbook saved.
 
-Every run is verbose (-vvvv unless a test asks otherwise) and scanned for secrets afterwards: the access key
-secrets, every token the emulator issued and the webhook secrets must not appear in the output, in the
-registered result, or anywhere in what the module sent, except the one place each belongs (the secret in
-the token request's body, a token in the Authorization header).
+Every run is verbose (-vvvv unless a test asks otherwise) and scanned for secrets afterwards
+(``harness.SecretScan``): the access key secrets, every token the emulator issued and the webhook secrets must
+not appear in the output, in the registered result, or anywhere in what the module sent, except the one place
+each belongs (the secret in the token request's body, a token in the Authorization header).
+
+When the session measures coverage (``make test``: pytest --cov), each module run records its own through
+AnsiballZ's coverage hook, into files that pytest-cov combines with the session's.
 """
 
 import json
@@ -16,7 +19,7 @@ import uuid
 import pytest
 
 from tests import guarantees
-from tests.emulator.harness import install_collection
+from tests.emulator.harness import SecretScan, install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,15 +70,32 @@ class Run(object):
 _NOT_CONTINUATIONS = ("[", "TASK", "PLAY", "ok:", "changed:", "fatal:", "failed:", "skipping:", "...", "<", "{", "}")
 
 
+@pytest.fixture(scope="session")
+def module_coverage():
+    """Environment that makes each module run record its coverage, when this session measures coverage."""
+    try:
+        import coverage
+    except ImportError:  # make matrix runs these tests without coverage installed
+        return {}
+    session = coverage.Coverage.current()
+    if session is None:
+        return {}
+    # pytest-cov combines the files beside its own data file that start with its name and a dot.
+    return {"_ANSIBLE_ANSIBALLZ_COVERAGE_CONFIG": json.dumps({
+        "config": session.config.config_file, "output": os.path.abspath(session.config.data_file) + ".ansiballz"})}
+
+
 class Ansible(object):
-    def __init__(self, collections, servers, tmp_path):
+    def __init__(self, collections, servers, tmp_path, extra_env=None):
         self.collections = collections
         self.servers = servers
         self.tmp_path = tmp_path
+        self.extra_env = extra_env or {}
 
     def env(self, overrides=None):
         env = dict(os.environ)
         env.update(self.servers.env())
+        env.update(self.extra_env)
         env.update(
             ANSIBLE_COLLECTIONS_PATH=self.collections,
             ANSIBLE_PYTHON_INTERPRETER=sys.executable,
@@ -133,52 +153,13 @@ class Ansible(object):
         return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
 
 
-def secrets_of(servers):
-    """label -> value of everything that must stay hidden: both access key secrets, every token the
-    emulator issued (to the module or to a test), and every webhook secret."""
-    found = {"access_key_secret": servers.access_key_secret,
-             "other_access_key_secret": servers.other_access_key_secret}
-    for name, secret in servers.webhook_secrets.items():
-        found["webhook_secret[%s]" % name] = secret
-    for number, token in enumerate(servers.emulator.issued_tokens()):
-        found["token#%d" % number] = token
-    return found
-
-
-def leaks_in_sent_requests(servers, secrets):
-    """Where the emulator saw a secret outside its one allowed place, as "label in <where>" strings."""
-    leaks = []
-    allowed_key_secrets = (servers.access_key_secret, servers.other_access_key_secret)
-    for number, entry in enumerate(servers.emulator.requests()):
-        headers = dict((name.lower(), value) for name, value in entry["headers"].items())
-        bearer = headers.pop("authorization", "")
-        body = entry["body"] or ""
-        if entry["endpoint"] == "get-management-token":
-            try:
-                sent_secret = json.loads(body).get("accessKeySecret")
-            except (ValueError, AttributeError):
-                sent_secret = None
-            if sent_secret in allowed_key_secrets:
-                body = body.replace(sent_secret, "<the access key secret>", 1)
-        places = {"path": entry["path"] + "?" + (entry["query"] or ""), "headers": json.dumps(headers),
-                  "body": body, "authorization": bearer}
-        for label, secret in secrets.items():
-            for where, text in places.items():
-                allowed = where == "authorization" and label.startswith("token#") and text == "Bearer " + secret
-                if secret in text and not allowed:
-                    leaks.append("%s in %s of request #%d (%s %s)" % (label, where, number, entry["method"],
-                                                                      entry["path"]))
-    return leaks
-
-
 def assert_no_secret_leaked(servers, runs):
     """No secret in any run's output or registered result, nor out of place in what the module sent."""
-    secrets = secrets_of(servers)
-    leaks = []
-    for run in runs:
-        for where, text in (("output", run.output), ("registered result", run.result_text)):
-            leaks += ["%s in the %s" % (label, where) for label, secret in secrets.items() if secret in text]
-    leaks += leaks_in_sent_requests(servers, secrets)
+    texts = {}
+    for number, run in enumerate(runs):
+        texts["output of run %d" % number] = run.output
+        texts["registered result of run %d" % number] = run.result_text
+    leaks = SecretScan(servers).leaks(texts)
     assert not leaks, "secrets leaked: %s" % "; ".join(leaks)
 
 
@@ -189,10 +170,10 @@ def secret_scan():
 
 
 @pytest.fixture
-def ansible(collections_path, fresh, tmp_path):
-    return Ansible(collections_path, fresh, tmp_path)
+def ansible(collections_path, fresh, tmp_path, module_coverage):
+    return Ansible(collections_path, fresh, tmp_path, module_coverage)
 
 
 @pytest.fixture
-def tls_ansible(collections_path, fresh_tls, tmp_path):
-    return Ansible(collections_path, fresh_tls, tmp_path)
+def tls_ansible(collections_path, fresh_tls, tmp_path, module_coverage):
+    return Ansible(collections_path, fresh_tls, tmp_path, module_coverage)

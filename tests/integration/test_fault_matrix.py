@@ -20,36 +20,41 @@ RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for webhook \S+)?:
 REFRESH_WARNING = "rejected the management token (statusCode 401); fetched a new token; repeating the call once"
 
 
-def _expire_while_the_lookup_waits(servers, limit=30.0):
-    """Expire every token once the lookup has taken its delay fault (it is then sleeping, token unchecked)."""
+def _while_the_lookup_waits(servers, action, limit=30.0):
+    """Expire or revoke every token once the lookup has taken its delay fault (it is then sleeping, its token
+    not yet checked)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and not servers.emulator.requests("get-management-token"):
         time.sleep(0.02)
     while time.monotonic() < deadline and servers.emulator.faults():
         time.sleep(0.02)
-    servers.emulator.expire_tokens()
+    action()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
 def test_fault(request, scenario):
     runner = request.getfixturevalue("tls_ansible" if scenario.special == "tls" else "ansible")
     servers = runner.servers
-    options = dict((name, value.format(ca_path=servers.ca_path) if isinstance(value, str) else value)
-                   for name, value in scenario.module_options.items())
+    options = dict((name, value.format(ca_path=servers.ca_path, other_ca_path=servers.other_ca_path)
+                    if isinstance(value, str) else value) for name, value in scenario.module_options.items())
     options["request_body"] = {"scenario": scenario.key}
     env = None
     helper = None
     if scenario.special == "refused":
         options["genauth_host"] = "http://127.0.0.1:%d" % closed_port()
-    elif scenario.special == "static_token_revoked":
+    elif scenario.special in ("static_token_revoked", "static_token_expired"):
         options["access_token"] = servers.emulator.management_token(servers.access_key_id, servers.access_key_secret)
-        servers.emulator.revoke_tokens()
+        if scenario.special == "static_token_revoked":
+            servers.emulator.revoke_tokens()
+        else:
+            servers.emulator.expire_tokens()
         servers.emulator.reset()  # forget the test's own token request
         env = {"GENAUTH_ACCESS_KEY_ID": None, "GENAUTH_ACCESS_KEY_SECRET": None}
     for fault in scenario.faults:
         servers.emulator.add_fault(**fault)
-    if scenario.special == "expire_mid_run":
-        helper = threading.Thread(target=_expire_while_the_lookup_waits, args=(servers,))
+    mid_run = {"expire_mid_run": servers.emulator.expire_tokens, "revoke_mid_run": servers.emulator.revoke_tokens}
+    if scenario.special in mid_run:
+        helper = threading.Thread(target=_while_the_lookup_waits, args=(servers, mid_run[scenario.special]))
         helper.start()
 
     started = time.monotonic()
@@ -79,6 +84,10 @@ def test_fault(request, scenario):
         assert not msg.startswith("Unexpected"), msg
         for part in scenario.msg:
             assert part in msg, "%r not in %r" % (part, msg)
+        # A failure returns the fields a rescue block branches on; an envelope error also its requestId.
+        assert result.get("status_code") == scenario.status, result
+        if any(fault["kind"] == "envelope_status" for fault in scenario.faults):
+            assert result.get("request_id"), result
 
     assert len(deliveries) == scenario.deliveries, run.output[-3000:]
     assert len(servers.receiver.deliveries()) == scenario.deliveries

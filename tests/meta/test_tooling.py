@@ -82,6 +82,8 @@ def test_ansible_test_sanity():
     # creates a venv per test and Python, so this takes a few minutes the first time).
     output = ansible_test("--all-pythons", "--", "sanity", "--venv", "--color", "no", timeout=1800)
     assert 'Running sanity test "validate-modules"' in output
+    assert 'Running sanity test "shellcheck"' in output  # the runme.sh of the integration targets
+    assert 'Required program "shellcheck" not found' not in output
     assert 'Running sanity test "compile" on Python %s' % tools_python_version() in output
 
 
@@ -91,11 +93,12 @@ def test_ansible_test_units():
 
 
 def test_ansible_test_integration():
+    # The documented playbook contract: every target, at -vvvv, with ansible-test's output scanned for secrets.
     output = ansible_test("--emulator", "--", "integration", "--venv", "--python", tools_python_version(),
-                          "--color", "no", timeout=900)
+                          "--color", "no", "-vvvv", timeout=900)
     for target in ("genauth_webhook_trigger", "deploy_webhooks"):
-        assert "Running %s integration test role" % target in output, output[-3000:]
-    assert re.search(r"failed=0 ", output)
+        assert "Running %s integration test script" % target in output, output[-3000:]
+    assert "harness: secret scan: no secret in the" in output, output[-3000:]
 
 
 # Linters --------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Run the integration tests (pytest tests/integration) once per ansible-core release line.
+"""Run the integration tests once per ansible-core release line: the pytest ones (tests/integration) and the
+ansible-test integration targets (the documented playbook contract), with that line's ansible-test.
 
 For every release line from MIN_LINE to the newest on the package index, the newest patch release is installed
 into its own venv under ``.build/matrix/`` on the first Python in PYTHON_PREFERENCE that the line supports and
@@ -8,6 +9,7 @@ The other packages come from tests/constraints.txt, except the pins that belong 
 `make test` (ansible-core itself and resolvelib, whose allowed range differs between release lines).
 
 Writes the results as a Markdown table to .build/matrix/results.md and exits non-zero if any line failed.
+Each line's output goes to .build/matrix/ansible-core-<version>.log.
 """
 
 import argparse
@@ -91,14 +93,22 @@ def prepare_venv(version, python_path, constraints):
     return venv
 
 
-def run_tests(venv, pytest_args):
-    proc = subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pytest", "tests/integration", "-q",
-                           "-p", "no:cacheprovider"] + pytest_args,
-                          cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+def run_tests(venv, python_version, pytest_args):
+    """(exit code, summary, output) of the pytest integration tests and then the ansible-test targets."""
+    python = os.path.join(venv, "bin", "python")
+    pytest_run = subprocess.run([python, "-m", "pytest", "tests/integration", "-q", "-p", "no:cacheprovider"]
+                                + pytest_args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, check=False)
+    lines = [line for line in pytest_run.stdout.splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else "no output"
-    return proc.returncode, summary, proc.stdout
+    targets_run = subprocess.run([python, os.path.join(REPO_ROOT, "tests", "tooling", "run_ansible_test.py"),
+                                  "--emulator", "--tree", venv + "-tree", "--", "integration", "--venv", "--python",
+                                  python_version, "--color", "no", "-vvvv"],
+                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 universal_newlines=True, check=False)
+    targets = len(re.findall(r"^Running \S+ integration test (?:role|script)$", targets_run.stdout, re.M))
+    summary += "; %d ansible-test targets %s" % (targets, "passed" if targets_run.returncode == 0 else "FAILED")
+    return pytest_run.returncode or targets_run.returncode, summary, pytest_run.stdout + targets_run.stdout
 
 
 def main(argv=None):
@@ -116,7 +126,7 @@ def main(argv=None):
         started = time.monotonic()
         print("matrix: ansible-core %s on Python %s ..." % (version, py), flush=True)
         venv = prepare_venv(version, python_path, constraints)
-        rc, summary, output = run_tests(venv, args.pytest_args)
+        rc, summary, output = run_tests(venv, py, args.pytest_args)
         with open(os.path.join(MATRIX, "ansible-core-%s.log" % version), "w", encoding="utf-8") as log:
             log.write(output)
         outcome = ("passed: " if rc == 0 else "FAILED: ") + summary

@@ -8,14 +8,17 @@ caches or build output) to ``.build/ansible_collections/genauth/management`` and
 
 Usage::
 
-    python tests/tooling/run_ansible_test.py [--emulator] [--all-pythons] -- sanity --venv --python 3.11 ...
+    python tests/tooling/run_ansible_test.py [--emulator] [--all-pythons] [--tree DIR] -- sanity --venv --python 3.11 ...
 
 --emulator      run ansible-test under the emulator harness, which starts the GenAuth emulator and a webhook
                 receiver once, writes their connection to tests/integration/integration_config.yml in the
                 mirror (ansible-test gives that file to every integration target as extra vars; it passes no
-                other environment through), and stops the servers when ansible-test ends.
+                other environment through), scans ansible-test's output and every request the emulator got
+                for the servers' secrets (the run fails on a leak), and stops the servers when ansible-test ends.
 --all-pythons   put every python3.X found on PATH or under pyenv on ansible-test's PATH, so multi-version
                 sanity tests (compile, import) cover each Python that is installed.
+--tree DIR      mirror into DIR/ansible_collections/genauth/management instead of .build/ (make matrix gives each
+                ansible-core release its own, so their ansible-test venvs never mix).
 
 The ansible-test used is the one beside the running interpreter (the tools venv that the Makefile creates).
 """
@@ -35,7 +38,6 @@ BUILD = os.path.join(REPO_ROOT, ".build")
 TREE = os.path.join(BUILD, "ansible_collections", "genauth", "management")
 GET_PIP_STAND_IN = os.path.join(REPO_ROOT, "tests", "tooling", "get_pip.py")
 HARNESS = os.path.join(REPO_ROOT, "tests", "emulator", "harness.py")
-INTEGRATION_VARS = os.path.join(TREE, "tests", "integration", "integration_config.yml")
 
 
 def pinned_pip_version():
@@ -76,11 +78,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--emulator", action="store_true")
     parser.add_argument("--all-pythons", action="store_true")
+    parser.add_argument("--tree", help="the folder to hold ansible_collections/genauth/management")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args(argv)
     args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
+    tree = os.path.join(os.path.abspath(opts.tree), "ansible_collections", "genauth", "management") if opts.tree else TREE
 
-    mirror_checkout(TREE, keep=("tests/output",))
+    mirror_checkout(tree, keep=("tests/output",))
     install_get_pip_stand_in()
     bin_dir = os.path.dirname(sys.executable)
     env = dict(os.environ)
@@ -90,9 +94,10 @@ def main(argv=None):
     env["PATH"] = os.pathsep.join(path + [env.get("PATH", os.defpath)])
     command = [os.path.join(bin_dir, "ansible-test")] + args
     if opts.emulator:
-        command = [sys.executable, HARNESS, "run", "--vars-file", INTEGRATION_VARS, "--"] + command
-    print("run_ansible_test: %s (in %s)" % (" ".join(command), os.path.relpath(TREE, REPO_ROOT)), flush=True)
-    return subprocess.call(command, cwd=TREE, env=env)
+        integration_vars = os.path.join(tree, "tests", "integration", "integration_config.yml")
+        command = [sys.executable, HARNESS, "run", "--vars-file", integration_vars, "--scan-secrets", "--"] + command
+    print("run_ansible_test: %s (in %s)" % (" ".join(command), os.path.relpath(tree, REPO_ROOT)), flush=True)
+    return subprocess.call(command, cwd=tree, env=env)
 
 
 if __name__ == "__main__":
