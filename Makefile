@@ -19,7 +19,7 @@ COLLECTIONS := $(CURDIR)/$(BUILD)/collections
 TOOLS_ENV := PATH="$(CURDIR)/$(TOOLS_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv tools demo test unit integration sanity ansible-test-units ansible-test-integration lint \
+.PHONY: venv tools demo test guarantees unit integration sanity ansible-test-units ansible-test-integration lint \
 	docs-lint changelog-lint changelog docs ee matrix bench clean
 
 venv: $(STAMP)
@@ -41,9 +41,16 @@ demo: venv
 
 # The whole suite: unit, emulator and integration tests, then (tests/meta) ansible-test sanity, units and
 # integration, ansible-lint, antsibull-docs and antsibull-changelog lint, the docs site build, the galaxy
-# build with ansible-doc, and ansible-builder. Ends with pytest's summary line.
+# build with ansible-doc, and ansible-builder. Prints the line and branch coverage of plugins/ (tests/coverage.ini)
+# and ends with pytest's summary line. It changes no file of the checkout (a test checks that).
 test: venv tools
-	$(BIN)/python -m pytest tests
+	mkdir -p $(BUILD)/coverage
+	$(BIN)/python -m pytest tests --cov=plugins --cov-config=tests/coverage.ini --cov-report=term-missing
+
+# Not part of `make test`: runs the tests that measure the figures of docs/guarantees.md (the fault matrix, the
+# property-based tests, the secret scan and the load test) and, when all of them pass, rewrites those figures.
+guarantees: venv
+	$(BIN)/python -m pytest tests/unit tests/integration --write-guarantees
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit
@@ -58,9 +65,10 @@ sanity: tools
 ansible-test-units: tools
 	$(ANSIBLE_TEST) -- units --venv --python $(TOOLS_PYTHON_VERSION) --color no
 
-# The targets under tests/integration/targets, with the emulator started once for the whole run.
+# The targets under tests/integration/targets at -vvvv, with the emulator started once for the whole run and
+# ansible-test's output scanned for its secrets.
 ansible-test-integration: tools
-	$(ANSIBLE_TEST) --emulator -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no
+	$(ANSIBLE_TEST) --emulator -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no -vvvv
 
 lint: tools
 	$(ECOSYSTEM) link $(COLLECTIONS)

@@ -67,10 +67,30 @@ def fresh_tls(tls_servers):
     return reset_servers(tls_servers)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--write-guarantees", action="store_true",
+                     help="when every test that measures a figure of docs/guarantees.md ran and passed, rewrite "
+                          "those figures (make guarantees)")
+
+
+def pytest_configure(config):
+    from tests.test_clean_checkout import checkout_state
+    config.checkout_before = checkout_state()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The check that the run changed no file of the checkout runs after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """After a full, passing run, rewrite the figures in docs/guarantees.md from what the tests measured."""
+    """With --write-guarantees, after a passing run of every measuring test, rewrite docs/guarantees.md."""
+    if not session.config.getoption("--write-guarantees"):
+        return
     from tests import guarantees
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if guarantees.write_if_complete(int(exitstatus)):
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line("Figures regenerated in %s" % os.path.relpath(guarantees.DOC_PATH, REPO_ROOT))
+        reporter.write_line("Figures regenerated in %s" % os.path.relpath(guarantees.DOC_PATH, REPO_ROOT))
+    else:
+        reporter.write_line("Figures NOT regenerated: %s" % guarantees.why_incomplete(int(exitstatus)))
+        session.exitstatus = exitstatus or 1
