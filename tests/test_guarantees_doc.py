@@ -25,7 +25,7 @@ def test_fault_rows_match_the_scenarios_the_tests_run():
 
 
 def test_rendering_round_trips():
-    results = {"faults": {}, "fuzz": {}, "load": None, "scanned": 0, "scanned_vvvv": 0}
+    results = {"faults": {}, "fuzz": {}, "load": None, "scanned": 0, "scanned_vvvv": 0, "scanned_targets": None}
     tables = guarantees.parse_tables(guarantees.render(results))
     assert [row[0] for row in tables[1][1:]] == ["`%s`" % key for key in guarantees.SCENARIO_KEYS]
     assert all(row[-1] == "not run" for row in tables[1][1:])
