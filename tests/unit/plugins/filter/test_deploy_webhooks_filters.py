@@ -91,3 +91,9 @@ def test_a_task_that_tried_nothing_fails_every_target_with_its_message():
 def test_wrong_inputs_are_refused(triggered, targets, message):
     with pytest.raises(AnsibleFilterError, match="^webhook_results: " + message):
         webhook_results(triggered, targets)
+
+
+def test_the_filters_go_by_their_documented_names():
+    from ansible_collections.genauth.management.plugins.filter import webhook_items as items, webhook_results as results
+    assert items.FilterModule().filters() == {"webhook_items": webhook_items}
+    assert results.FilterModule().filters() == {"webhook_results": webhook_results}

@@ -107,3 +107,13 @@ def test_status_codes_that_are_not_whole_numbers_are_errors(status_code):
 def test_snippet_keeps_the_body_exactly():
     page = "<html>\r\n<body>\r\n" + "y" * 300
     assert page[:200] in failure(page, 502, "Bad Gateway").msg
+
+
+@pytest.mark.parametrize("endpoint, advice", [
+    (TRIGGER, "The webhook's own endpoint failed: check the webhook's url"),
+    (TOKEN_ENDPOINT, "A third-party endpoint that GenAuth called for this request failed."),
+])
+def test_an_endpoint_s_own_advice_wins_over_the_generic_one(endpoint, advice):
+    with pytest.raises(GenAuthError) as info:
+        parse_response(endpoint, 200, "OK", {}, '{"statusCode": 601, "message": "upstream failed"}')
+    assert advice in info.value.msg
