@@ -27,13 +27,15 @@ _THIRD_PARTY_HINT = "A third-party endpoint that GenAuth called for this request
 
 def hint_for(status_code, endpoint_hints=None):
     """The advice that goes with an envelope statusCode (or HTTP status), preferring the endpoint's own."""
+    if isinstance(status_code, bool) or not isinstance(status_code, int):
+        return None  # a statusCode that is not a number (a strange server's) has no advice
     if endpoint_hints and status_code in endpoint_hints:
         return endpoint_hints[status_code]
     if status_code in _HINTS:
         return _HINTS[status_code]
-    if isinstance(status_code, int) and 500 <= status_code < 600:
+    if 500 <= status_code < 600:
         return _SERVER_HINT
-    if isinstance(status_code, int) and 600 <= status_code < 700:
+    if 600 <= status_code < 700:
         return _THIRD_PARTY_HINT
     return None
 

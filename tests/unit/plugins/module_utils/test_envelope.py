@@ -98,7 +98,7 @@ def test_empty_error_body():
     assert "the server sent an empty body" in failure("", 500, "Internal Server Error").msg
 
 
-@pytest.mark.parametrize("status_code", ["1e999", "200.5", '"abc"', "null", "true"])
+@pytest.mark.parametrize("status_code", ["1e999", "200.5", '"abc"', "null", "true", "[500]", '{"code": 500}'])
 def test_status_codes_that_are_not_whole_numbers_are_errors(status_code):
     error = failure('{"statusCode": %s, "message": "odd"}' % status_code)
     assert error.msg.startswith("GenAuth API error on trigger-webhook: odd")
