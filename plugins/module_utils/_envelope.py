@@ -72,12 +72,14 @@ def _join(*parts):
 def api_error(endpoint, body, http_status=200, retry_after=None):
     """Build the error for an envelope whose statusCode is not 200 (sent with any HTTP status) on an
     :class:`Endpoint`."""
-    status_code = _as_int(body.get("statusCode"))
+    sent = _as_int(body.get("statusCode"))
+    # The error's status_code is a number or nothing, whatever a strange server sent; the message shows what it sent.
+    status_code = sent if isinstance(sent, int) and not isinstance(sent, bool) else None
     api_code = body.get("apiCode")
     request_id = body.get("requestId")
     details = ", ".join(
         "%s %s" % (name, value)
-        for name, value in (("statusCode", status_code), ("apiCode", api_code), ("requestId", request_id),
+        for name, value in (("statusCode", sent), ("apiCode", api_code), ("requestId", request_id),
                             ("HTTP", None if http_status == 200 else http_status))
         if value is not None
     )

@@ -163,3 +163,14 @@ def test_cookies_are_refused(mocked, rec):
     api.call(TRIGGER, json=BODY)
     assert len(api._session.cookies) == 0
     assert "Cookie" not in mocked.calls[-1].request.headers
+
+
+@pytest.mark.parametrize("status_code", [[500], {"code": 503}, "busy", True])
+def test_a_status_code_that_is_not_a_number_is_an_api_error_not_retried(mocked, rec, status_code):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER_URL, json={"statusCode": status_code, "message": "odd", "requestId": "r"})
+    with pytest.raises(GenAuthError) as info:
+        client(rec).call(TRIGGER, json=BODY)
+    assert info.value.msg.startswith("GenAuth API error on trigger-webhook: odd (statusCode ")
+    assert info.value.status_code is None and info.value.request_id == "r"
+    assert len(calls_to(mocked, TRIGGER_URL)) == 1 and rec.warnings == []
