@@ -87,8 +87,8 @@ options:
 notes:
   - Triggering a webhook is not idempotent, so the module always reports RV(ignore:changed=true) when it
     succeeds. Use C(changed_when) to change that.
-  - Only failures that prove the trigger was not processed are retried (see O(retries)), so a webhook is never
-    delivered twice because of a retry.
+  - Only failures that prove the trigger was not processed are retried (see O(retries)), so a retry delivers a
+    webhook a second time only if the server answered 429 or 503 after it had processed the trigger.
   - Invalid options are refused before any network call, with a message naming the option and the rule.
   - A webhook that is disabled is still looked up and triggered; the module warns about it.
   - Retries (see O(retries)) and check mode apply to each item of O(webhooks) as they do to a single trigger.

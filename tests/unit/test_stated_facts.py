@@ -2,7 +2,9 @@
 fragments, the role or the guides repeat one, it must say what the constant says.
 
 Option docs are checked through their parsed DOCUMENTATION; prose elsewhere through the sentences listed in
-PROSE, each of which must still be found (so a rewording comes back here instead of escaping the check).
+PROSE, each of which must still be found (so a rewording comes back here instead of escaping the check). The
+docs site's troubleshooting page is generated from docs/troubleshooting.md, and tests/meta/test_tooling.py
+checks that the two match, so the Markdown is checked here for both.
 """
 
 import importlib
