@@ -58,6 +58,7 @@ _value:
 """
 
 import json
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
@@ -67,12 +68,12 @@ from ansible.utils.vars import merge_hash
 def webhook_items(targets, payload=None):
     """The ``webhooks`` items for ``targets``: each target's request_body merged recursively over ``payload``."""
     if not is_sequence(targets):
-        raise AnsibleFilterError("webhook_items: the input must be a list of targets, not %s" % type(targets).__name__)
-    if payload is not None and not isinstance(payload, dict):
-        raise AnsibleFilterError("webhook_items: the payload must be a dictionary, not %s" % type(payload).__name__)
+        raise AnsibleFilterError("webhook_items: the input must be a list of targets, not %s" % _json_kind(targets))
+    if payload is not None and not isinstance(payload, Mapping):
+        raise AnsibleFilterError("webhook_items: the payload must be a dictionary, not %s" % _json_kind(payload))
     items = []
     for index, target in enumerate(targets):
-        if not isinstance(target, dict) or "webhook_id" not in target:
+        if not isinstance(target, Mapping) or "webhook_id" not in target:
             raise AnsibleFilterError("webhook_items: target %d must be a dictionary with webhook_id" % index)
         item = {"webhook_id": target["webhook_id"],
                 "request_body": merge_hash(payload or {}, _body(index, target.get("request_body")), recursive=True)}
@@ -83,18 +84,30 @@ def webhook_items(targets, payload=None):
 
 
 def _body(index, body):
-    """A target's own request_body as a dictionary: none, a dictionary, or a string holding a JSON object."""
-    if body is None or body == "":
+    """A target's own request_body as a dictionary: a dictionary, a string holding a JSON object, or nothing
+    (any empty value, as ``default({}, true)`` takes it)."""
+    if not body:
         return {}
     if isinstance(body, str):
         try:
             body = json.loads(body)
         except ValueError as exc:
             raise AnsibleFilterError("webhook_items: the request_body of target %d is not valid JSON (%s)" % (index, exc))
-    if not isinstance(body, dict):
+    if not isinstance(body, Mapping):
         raise AnsibleFilterError("webhook_items: the request_body of target %d must be a JSON object (a dictionary), "
-                                 "not %s" % (index, type(body).__name__))
+                                 "not %s" % (index, _json_kind(body)))
     return body
+
+
+def _json_kind(value):
+    """What a value is, in JSON's words (Ansible hands filters its own list and number types)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if is_sequence(value) else type(value).__name__
 
 
 class FilterModule(object):

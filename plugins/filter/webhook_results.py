@@ -74,6 +74,8 @@ _value:
       type: dict
 """
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
@@ -82,11 +84,10 @@ NOT_TRIGGERED = "not triggered"
 
 def webhook_results(triggered, targets):
     """One entry per target from the registered ``triggered`` result of a trigger task with ``webhooks``."""
-    if not isinstance(triggered, dict):
-        raise AnsibleFilterError("webhook_results: the input must be a registered task result, not %s"
-                                 % type(triggered).__name__)
+    if not isinstance(triggered, Mapping):
+        raise AnsibleFilterError("webhook_results: the input must be the registered result of a task (a dictionary)")
     if not is_sequence(targets):
-        raise AnsibleFilterError("webhook_results: targets must be a list, not %s" % type(targets).__name__)
+        raise AnsibleFilterError("webhook_results: targets must be the list of targets the task was given")
     outcomes = triggered.get("results") or []
     entries = []
     for index, target in enumerate(targets):

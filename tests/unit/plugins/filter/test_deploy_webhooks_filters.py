@@ -2,6 +2,7 @@
 webhook_results (the registered result -> deploy_webhooks_results)."""
 
 import copy
+import re
 
 import pytest
 
@@ -19,6 +20,7 @@ def test_each_target_gets_the_payload_with_its_own_body_merged_over_it():
          "request_body": {"version": "2.4.0-hotfix", "extra": {"tags": ["c"], "ticket": True}}},
         {"webhook_id": "wh2", "request_body": '{"retention_days": 365}'},
         {"webhook_id": "wh3", "request_body": ""},
+        {"webhook_id": "wh4", "request_body": []},
     ]
     original = copy.deepcopy((targets, PAYLOAD))
     assert webhook_items(targets, PAYLOAD) == [
@@ -27,6 +29,7 @@ def test_each_target_gets_the_payload_with_its_own_body_merged_over_it():
                           "extra": {"queue": "ops", "tags": ["c"], "ticket": True}}},
         {"webhook_id": "wh2", "request_body": dict(PAYLOAD, retention_days=365)},
         {"webhook_id": "wh3", "request_body": PAYLOAD},
+        {"webhook_id": "wh4", "request_body": PAYLOAD},
     ]
     assert (targets, PAYLOAD) == original  # nothing given was changed
 
@@ -38,16 +41,20 @@ def test_without_a_payload_each_target_sends_its_own_body():
 
 
 @pytest.mark.parametrize("targets, payload, message", [
-    ("wh1", None, "the input must be a list of targets, not str"),
-    ([{"webhook_id": "wh1"}], ["x"], "the payload must be a dictionary, not list"),
+    ("wh1", None, "the input must be a list of targets, not a string"),
+    ([{"webhook_id": "wh1"}], ["x"], "the payload must be a dictionary, not an array"),
     ([{"webhook_id": "wh1"}, {"name": "no id"}], None, "target 1 must be a dictionary with webhook_id"),
     (["wh1"], None, "target 0 must be a dictionary with webhook_id"),
     ([{"webhook_id": "wh1", "request_body": "{nope"}], None, "the request_body of target 0 is not valid JSON"),
-    ([{"webhook_id": "wh1", "request_body": "[1]"}], None, "the request_body of target 0 must be a JSON object"),
-    ([{"webhook_id": "wh1", "request_body": 5}], None, "the request_body of target 0 must be a JSON object"),
+    ([{"webhook_id": "wh1", "request_body": "[1]"}], None,
+     "the request_body of target 0 must be a JSON object (a dictionary), not an array"),
+    ([{"webhook_id": "wh1", "request_body": 5}], None,
+     "the request_body of target 0 must be a JSON object (a dictionary), not a number"),
+    ([{"webhook_id": "wh1", "request_body": True}], None,
+     "the request_body of target 0 must be a JSON object (a dictionary), not a boolean"),
 ])
 def test_targets_that_cannot_become_webhooks_are_refused_by_index(targets, payload, message):
-    with pytest.raises(AnsibleFilterError, match="^webhook_items: " + message.replace("(", r"\(")):
+    with pytest.raises(AnsibleFilterError, match="^" + re.escape("webhook_items: " + message)):
         webhook_items(targets, payload)
 
 
@@ -85,11 +92,11 @@ def test_a_task_that_tried_nothing_fails_every_target_with_its_message():
 
 
 @pytest.mark.parametrize("triggered, targets, message", [
-    ("oops", TARGETS, "the input must be a registered task result, not str"),
-    ({}, "wh1", "targets must be a list, not str"),
+    ("oops", TARGETS, "the input must be the registered result of a task (a dictionary)"),
+    ({}, "wh1", "targets must be the list of targets the task was given"),
 ])
 def test_wrong_inputs_are_refused(triggered, targets, message):
-    with pytest.raises(AnsibleFilterError, match="^webhook_results: " + message):
+    with pytest.raises(AnsibleFilterError, match="^" + re.escape("webhook_results: " + message)):
         webhook_results(triggered, targets)
 
 
