@@ -28,7 +28,7 @@ _THIRD_PARTY_HINT = "A third-party endpoint that GenAuth called for this request
 def hint_for(status_code, endpoint_hints=None):
     """The advice that goes with an envelope statusCode (or HTTP status), preferring the endpoint's own."""
     if isinstance(status_code, bool) or not isinstance(status_code, int):
-        return None  # a statusCode that is not a number (a strange server's) has no advice
+        return None  # no statusCode, or one that is not a whole number (_envelope.api_error keeps it out)
     if endpoint_hints and status_code in endpoint_hints:
         return endpoint_hints[status_code]
     if status_code in _HINTS:
