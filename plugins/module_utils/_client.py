@@ -16,8 +16,11 @@ import http.cookiejar
 import re
 import time
 import traceback
+from urllib.parse import urlsplit
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import TOKEN_ENDPOINT, token_claims
+from ansible_collections.genauth.management.plugins.module_utils._auth import (
+    TOKEN_ENDPOINT, AccessKeyToken, StaticToken, token_claims,
+)
 from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
@@ -34,6 +37,8 @@ API_PREFIX = "/api/v3/"
 # The Python SDK names the user pool header x-genauth-userpool-id, the authing SDK x-authing-userpool-id;
 # which one a server reads is not documented, so both are sent.
 USERPOOL_HEADERS = ("x-genauth-userpool-id", "x-authing-userpool-id")
+# Plain http to these is a test setup, not a risk worth a warning.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def _innermost_reason(exc):
@@ -200,3 +205,41 @@ class GenAuthClient(object):
             "GenAuth %s at %s failed: %s. The request may have been processed, so it was not retried; check "
             "whether it took effect before running it again, or raise timeout." % (endpoint, self.host, what),
             endpoint=endpoint.name)
+
+
+def transport_warnings(options):
+    """What is unsafe about how checked options (``_connection.RULES``) reach the server, one warning each."""
+    if not options["validate_certs"]:
+        return ["validate_certs is false: the GenAuth server's TLS certificate is not verified, so the "
+                "credentials can be intercepted. Use ca_path for a private CA instead."]
+    if options["host"].startswith("http://") and (urlsplit(options["host"]).hostname or "").lower() not in LOOPBACK_HOSTS:
+        return ["host uses plain http: the credentials and token travel unencrypted. Use https."]
+    return []
+
+
+def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None):
+    """The :class:`GenAuthClient` for checked shared options: the one place that turns them into a client, for
+    every module (``_module.GenAuthModule.client``) and any other plugin.
+
+    :param options: the shared options after ``_connection.RULES`` and the credential rule.
+    :param warn: called with each warning (unsafe transport, retries, token refreshes); it must mask secrets.
+    :param on_secret: called with each secret the client learns (a fetched token), to be masked from then on.
+    :param pool_size: the most calls the caller makes at once (see ``_parallel``).
+    """
+    for warning in transport_warnings(options):
+        warn(warning)
+    if options.get("access_token"):
+        auth = StaticToken(options["access_token"])
+    else:
+        auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=on_secret)
+    return GenAuthClient(
+        options["host"], auth,
+        userpool_id=options.get("userpool_id"),
+        validate_certs=options["validate_certs"],
+        ca_path=options.get("ca_path"),
+        timeout=options["timeout"],
+        retry_policy=RetryPolicy(retries=options["retries"]),
+        user_agent=user_agent,
+        warn=warn,
+        pool_size=pool_size,
+    )

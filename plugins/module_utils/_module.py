@@ -14,24 +14,20 @@ import os
 import sys
 import threading
 import traceback
-from urllib.parse import urlsplit
 
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.genauth.management.plugins.module_utils import _connection
-from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken
-from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, REQUESTS_IMPORT_ERROR
+from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, validate,
 )
 
 COLLECTION_NAME = "genauth.management"
 COLLECTION_VERSION = "0.1.0"
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def options_schema(rules=None):
@@ -75,27 +71,7 @@ class GenAuthModule(AnsibleModule):
 
         :param pool_size: the most calls the caller makes at once (see ``_parallel``).
         """
-        options = self.options
-        if not options["validate_certs"]:
-            self.warn("validate_certs is false: the GenAuth server's TLS certificate is not verified, so the "
-                      "credentials can be intercepted. Use ca_path for a private CA instead.")
-        elif options["host"].startswith("http://") and _host_name(options["host"]) not in LOOPBACK_HOSTS:
-            self.warn("host uses plain http: the credentials and token travel unencrypted. Use https.")
-        if options.get("access_token"):
-            auth = StaticToken(options["access_token"])
-        else:
-            auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=self.treat_as_secret)
-        return GenAuthClient(
-            options["host"], auth,
-            userpool_id=options.get("userpool_id"),
-            validate_certs=options["validate_certs"],
-            ca_path=options.get("ca_path"),
-            timeout=options["timeout"],
-            retry_policy=RetryPolicy(retries=options["retries"]),
-            user_agent=user_agent(),
-            warn=self.warn,
-            pool_size=pool_size,
-        )
+        return client_from_options(self.options, self.warn, self.treat_as_secret, user_agent(), pool_size)
 
     def treat_as_secret(self, value):
         """Mask ``value`` wherever it would appear in this module's results, warnings and failures (a token
@@ -130,7 +106,3 @@ def unexpected_error(exc):
     msg = ("Unexpected %s: %s. This is a bug in genauth.management; please report it with the output of -vvv."
            % (type(exc).__name__, exc))
     return msg, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-def _host_name(url):
-    return (urlsplit(url).hostname or "").lower()
