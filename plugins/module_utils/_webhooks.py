@@ -22,6 +22,8 @@ SECRET_MASK = "********"
 MAX_BODY_BYTES = 1024 * 1024
 # Webhooks one task may trigger; far above any deployment's, low enough that a wrong variable is caught.
 MAX_WEBHOOKS = 1000
+# The largest page list-webhooks and get-webhook-logs return.
+PAGE_LIMIT = 50
 
 _SUBSCRIBER_HINT = "The webhook's own endpoint failed: check the webhook's url and that its receiver is up."
 
@@ -182,6 +184,20 @@ class WebhookAPI(object):
         """GET list-webhooks: ``{"totalCount": n, "list": [WebhookDto]}`` for one page (limit at most 50)."""
         data = _object_data(self._client.call(LIST, params=without_none({"page": page, "limit": limit})), LIST)
         return dict(data, list=[normalize_webhook(item) for item in data.get("list") or []])
+
+    def list_all(self):
+        """Every WebhookDto of the user pool: list-webhooks read page by page (``PAGE_LIMIT`` each) until
+        ``totalCount`` are read, or a page comes back short (a server whose count is wrong cannot loop forever)."""
+        webhooks = []
+        page = 1
+        while True:
+            data = self.list(page=page, limit=PAGE_LIMIT)
+            items = data["list"]
+            webhooks.extend(items)
+            total = data.get("totalCount")
+            if len(items) < PAGE_LIMIT or (isinstance(total, int) and len(webhooks) >= total):
+                return webhooks
+            page += 1
 
     def create(self, name, url, events, content_type, enabled=None, secret=None):
         """POST create-webhook: the new WebhookDto."""

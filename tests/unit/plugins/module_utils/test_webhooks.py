@@ -7,7 +7,7 @@ from ansible_collections.genauth.management.plugins.module_utils._client import 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    MAX_BODY_BYTES, MAX_WEBHOOKS, SECRET_MASK, TRIGGER, TRIGGER_RULES, WebhookAPI, mask_webhook, normalize_webhook,
+    MAX_BODY_BYTES, MAX_WEBHOOKS, PAGE_LIMIT, SECRET_MASK, TRIGGER, TRIGGER_RULES, WebhookAPI, mask_webhook, normalize_webhook,
     trigger_list, trigger_payload,
 )
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope
@@ -59,6 +59,27 @@ def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
     assert sent(calls[5]) == {"webhookIds": ["wh1", "unknown"]}
     assert sent(calls[6]) == {"webhookId": "wh1", "limit": 5}
     assert calls[7].request.method == "GET"
+
+
+@pytest.mark.parametrize("count, total, pages", [
+    (0, 0, 1), (49, 49, 1), (50, 50, 1), (51, 51, 2), (120, 120, 3),
+    (100, 100, 2),  # a full last page: totalCount says it is the last, no empty page is asked for
+    (100, 500, 3),  # totalCount larger than what the server has: a short (empty) page ends the sweep
+    (120, "many", 3),  # no usable totalCount: short pages alone decide
+])
+def test_list_all_reads_every_page_and_stops(mocked, api, count, total, pages):
+    webhooks = [dict(WEBHOOK, webhookId="wh%d" % index) for index in range(count)]
+
+    def page(request):
+        query = dict(item.split("=") for item in request.url.split("?")[1].split("&"))
+        start = (int(query["page"]) - 1) * int(query["limit"])
+        return (200, {}, json.dumps(envelope({"totalCount": total, "list": webhooks[start:start + int(query["limit"])]})))
+
+    mocked.add_callback("GET", API + "list-webhooks", callback=page)
+    assert [webhook["webhookId"] for webhook in api.list_all()] == ["wh%d" % index for index in range(count)]
+    calls = [call for call in mocked.calls if "list-webhooks" in call.request.url]
+    assert len(calls) == pages
+    assert all("limit=%d" % PAGE_LIMIT in call.request.url for call in calls)
 
 
 @pytest.mark.parametrize("events, expected", [
