@@ -31,6 +31,9 @@ attributes:
     support: full
     membership:
       - genauth.management.genauth
+notes:
+  - "All options of the connection can be set once for a play with
+    C(module_defaults: {group/genauth.management.genauth: {...}})."
 """
 
     # genauth.management.attributes.info_module, with the standard part

@@ -5,7 +5,8 @@
 
 
 class ModuleDocFragment(object):
-    """Connection and authentication options shared by every GenAuth module (see _connection.argument_spec)."""
+    """Connection and authentication options shared by every GenAuth module (see _connection.argument_spec) and
+    the genauth_webhook callback, which adds where each is set (``CALLBACK``)."""
 
     DOCUMENTATION = r"""
 options:
@@ -76,10 +77,69 @@ options:
     type: int
     default: 3
 notes:
-  - "All options of this group can be set once for a play with
-    C(module_defaults: {group/genauth.management.genauth: {...}})."
   - TLS certificates are verified by default, unlike in GenAuth's official SDKs.
 requirements:
   - requests
   - voluptuous
+"""
+
+    # genauth.management.connection.callback: where the genauth_webhook callback reads the options above. The host
+    # and the credentials come from the same GENAUTH_* variables as the modules'; the other options have variables
+    # of the callback's own, since the modules have none for them.
+    CALLBACK = r"""
+options:
+  host:
+    env:
+      - name: GENAUTH_HOST
+    ini:
+      - section: callback_genauth_webhook
+        key: host
+  access_key_id:
+    env:
+      - name: GENAUTH_ACCESS_KEY_ID
+    ini:
+      - section: callback_genauth_webhook
+        key: access_key_id
+  access_key_secret:
+    env:
+      - name: GENAUTH_ACCESS_KEY_SECRET
+    ini:
+      - section: callback_genauth_webhook
+        key: access_key_secret
+  access_token:
+    env:
+      - name: GENAUTH_ACCESS_TOKEN
+    ini:
+      - section: callback_genauth_webhook
+        key: access_token
+  userpool_id:
+    env:
+      - name: GENAUTH_CALLBACK_USERPOOL_ID
+    ini:
+      - section: callback_genauth_webhook
+        key: userpool_id
+  validate_certs:
+    env:
+      - name: GENAUTH_CALLBACK_VALIDATE_CERTS
+    ini:
+      - section: callback_genauth_webhook
+        key: validate_certs
+  ca_path:
+    env:
+      - name: GENAUTH_CALLBACK_CA_PATH
+    ini:
+      - section: callback_genauth_webhook
+        key: ca_path
+  timeout:
+    env:
+      - name: GENAUTH_CALLBACK_TIMEOUT
+    ini:
+      - section: callback_genauth_webhook
+        key: timeout
+  retries:
+    env:
+      - name: GENAUTH_CALLBACK_RETRIES
+    ini:
+      - section: callback_genauth_webhook
+        key: retries
 """
