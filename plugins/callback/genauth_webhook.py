@@ -233,10 +233,14 @@ def wanted(notify_on, status):
 
 
 def current_user(environ):
+    """Who runs Ansible, as the deploy_webhooks role says it: USER, LOGNAME, else the account's name."""
+    name = environ.get("USER") or environ.get("LOGNAME")
+    if name:
+        return name
     try:
         return getpass.getuser()
-    except Exception:  # pylint: disable=broad-except  # no USER/LOGNAME and no passwd entry (some containers)
-        return environ.get("USER") or environ.get("LOGNAME") or "unknown"
+    except (KeyError, OSError):  # no passwd entry for the uid (some containers)
+        return "unknown"
 
 
 class CallbackModule(CallbackBase):
