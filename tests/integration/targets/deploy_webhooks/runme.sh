@@ -27,3 +27,10 @@ playbook check_mode.yml --check "$@"
 playbook failures.yml "$@" 2>&1 | tee "${OUTPUT_DIR}/failures.log"
 grep -q 'Webhook 000000000000000000000000 failed: ' "${OUTPUT_DIR}/failures.log"
 grep -q 'None of the 2 webhooks was triggered' "${OUTPUT_DIR}/failures.log"
+
+# deploy_webhooks_set_stats publishes the results as the run's custom stats (an AWX job's artifacts, which later
+# workflow nodes get as extra vars); ANSIBLE_SHOW_CUSTOM_STATS prints them in the recap. By default: nothing.
+ANSIBLE_SHOW_CUSTOM_STATS=true playbook set_stats.yml "$@" | tee "${OUTPUT_DIR}/set_stats.log"
+ANSIBLE_SHOW_CUSTOM_STATS=true playbook set_stats.yml -e deploy_webhooks_set_stats=false "$@" \
+    | tee "${OUTPUT_DIR}/set_stats_default.log"
+playbook set_stats_check.yml "$@"
