@@ -142,7 +142,8 @@ def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
     ecosystem("docs", str(tmp_path), timeout=900)
     pages = html / "collections" / "genauth" / "management"
     assert (pages / "genauth_webhook_trigger_module.html").is_file()
-    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting"):
+    assert (pages / "genauth_webhook_callback.html").is_file()
+    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "notify_awx_ci"):
         assert (pages / "docsite" / ("%s.html" % guide)).is_file(), guide
     for spec in glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml")):
         role = os.path.basename(os.path.dirname(os.path.dirname(spec)))

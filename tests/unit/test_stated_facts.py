@@ -14,6 +14,7 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.genauth.management.plugins.callback import genauth_webhook
 from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
@@ -50,6 +51,7 @@ CONNECTION_OPTIONS = yaml.safe_load(Connection.DOCUMENTATION)["options"]
 TRIGGER_OPTIONS = yaml.safe_load(genauth_webhook_trigger.DOCUMENTATION)["options"]
 ROLE_SPEC = yaml.safe_load(read("roles/deploy_webhooks/meta/argument_specs.yml"))["argument_specs"]["main"]["options"]
 ROLE_DEFAULTS = yaml.safe_load(read("roles/deploy_webhooks/defaults/main.yml"))
+CALLBACK_OPTIONS = yaml.safe_load(genauth_webhook.DOCUMENTATION)["options"]
 
 # Option docs: (the options, the option, its default and range sentence, or None, and other sentences).
 OPTION_DOCS = [
@@ -60,6 +62,8 @@ OPTION_DOCS = [
     (ROLE_SPEC, "deploy_webhooks_timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
     (ROLE_SPEC, "deploy_webhooks_retries", RETRIES.default, whole_number_sentence(RETRIES)),
     (ROLE_SPEC, "deploy_webhooks_concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
+    (CALLBACK_OPTIONS, "event", genauth_webhook.DEFAULT_EVENT, None),
+    (CALLBACK_OPTIONS, "notify_on", genauth_webhook.NOTIFY_ON[0], None),
 ]
 
 
