@@ -37,7 +37,7 @@ description:
   - Credentials set in C(ansible.cfg) win over the other kind found in the environment, as a task's do for the
     modules.
 requirements:
-  - Enabled with C(callbacks_enabled) in C(ansible.cfg) or E(ANSIBLE_CALLBACKS_ENABLED).
+  - Enabled with C(callbacks_enabled) in C(ansible.cfg) or C(ANSIBLE_CALLBACKS_ENABLED) in the environment.
 extends_documentation_fragment:
   - genauth.management.connection
   - genauth.management.connection.callback
@@ -275,7 +275,20 @@ class CallbackModule(CallbackBase):
             # A required option left out, a value of the wrong type or not among the choices.
             self.configure(None, None, problem=str(exc), gate=self._configured_gate(direct))
         else:
-            self.configure(self._plugin_options, self._origins)
+            self.configure(self._plugin_options, self._credential_origins(direct))
+
+    def _credential_origins(self, direct):
+        """Where each credential option came from (``env: NAME``, a file, ...). ansible-core before 2.18 keeps no
+        origins for callbacks, so they are asked for one by one."""
+        origins = dict(getattr(self, "_origins", None) or {})
+        for option, dummy in CREDENTIAL_VARIABLES:
+            if option not in origins:
+                try:
+                    origins[option] = C.config.get_config_value_and_origin(
+                        option, plugin_type="callback", plugin_name=self._load_name, direct=direct)[1]
+                except Exception:  # pylint: disable=broad-except  # then it counts as set in the configuration
+                    origins[option] = None
+        return origins
 
     def _configured_gate(self, direct):
         """enable_from_environment on its own, when the other options could not be read."""

@@ -89,6 +89,10 @@ ANSIBLE_DOCS_LABELS = {
     "ansible_collections.ansible.builtin.import_role_module": (
         "collections/ansible/builtin/import_role_module.html#ansible-collections-ansible-builtin-import-role-module",
         "ansible.builtin.import_role module"),
+    "ansible_collections.ansible.builtin.set_stats_module": (
+        "collections/ansible/builtin/set_stats_module.html#ansible-collections-ansible-builtin-set-stats-module",
+        "ansible.builtin.set_stats module"),
+    "callback_plugins": ("plugins/callback.html#callback-plugins", "Callback plugins"),
 }
 
 

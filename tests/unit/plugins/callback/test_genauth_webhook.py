@@ -384,11 +384,36 @@ def test_a_gate_ansible_could_not_read_either_is_no_gate(monkeypatch):
 
 def test_options_ansible_read_are_checked(monkeypatch, api):
     def read(self, task_keys=None, var_options=None, direct=None):
-        self._plugin_options, self._origins = options(), {}
+        self._plugin_options, self._origins = options(), dict.fromkeys(options(), "/etc/ansible/ansible.cfg")
     monkeypatch.setattr(CallbackBase, "set_options", read)
     plugin = genauth_webhook.CallbackModule(display=FakeDisplay(), environ={})
     plugin.set_options()
     assert plugin._display.shown == [] and plugin._settings["webhook_id"] == "wh1"
+
+
+def test_origins_are_asked_for_when_ansible_keeps_none(monkeypatch, api):
+    """ansible-core before 2.18 keeps no origins for callbacks: the plugin asks the configuration for each
+    credential option's, so a token in ansible.cfg still wins over a key pair in the environment."""
+    def read(self, task_keys=None, var_options=None, direct=None):
+        self._plugin_options = options(access_token=STATIC_TOKEN)
+        self.__dict__.pop("_origins", None)
+
+    def origin(option, plugin_type=None, plugin_name=None, direct=None):
+        if option == "access_token":
+            raise genauth_webhook.AnsibleError("cannot tell")  # counts as set in the configuration
+        return options()[option], "env: " + dict(CREDENTIAL_VARIABLES)[option]
+    monkeypatch.setattr(CallbackBase, "set_options", read)
+    monkeypatch.setattr(genauth_webhook.C.config, "get_config_value_and_origin", origin)
+    monkeypatch.setattr(CallbackBase, "_origins", None, raising=False)
+    plugin = genauth_webhook.CallbackModule(display=FakeDisplay(), environ={
+        "GENAUTH_ACCESS_KEY_ID": "pool-1", "GENAUTH_ACCESS_KEY_SECRET": KEY_SECRET})
+    plugin._load_name = PLUGIN
+    plugin.set_options()
+    assert plugin._display.shown == []
+    plugin.clock = Clock(0)
+    plugin._clock = plugin._monotonic = plugin.clock
+    run(plugin)
+    assert api.calls[0].request.headers["Authorization"] == "Bearer " + STATIC_TOKEN
 
 
 @pytest.mark.parametrize("value", [None, "", "false", "0", "no"])
