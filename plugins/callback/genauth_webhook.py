@@ -45,6 +45,7 @@ options:
   webhook_id:
     description:
       - ID of the GenAuth webhook to trigger at the end of each playbook run.
+      - Must not be empty, longer than 256 characters, or contain whitespace or control characters.
     type: str
     required: true
     env:
@@ -78,6 +79,7 @@ options:
   event:
     description:
       - The value of C(event) in the request body, for subscribers that receive several kinds of notices.
+      - Must not be empty, longer than 256 characters, or contain whitespace or control characters.
     type: str
     default: ansible.playbook.finished
     env:

@@ -79,6 +79,7 @@ def test_option_docs_state_the_default_and_range(options, name, default, sentenc
 PROSE = [
     ("plugins/doc_fragments/connection.py", r"C\(Retry-After\) \(capped at (\d+) seconds\)", (RETRY_AFTER_CAP,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
+    ("plugins/callback/genauth_webhook.py", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"At most (\d+) MiB once encoded as JSON", (MAX_BODY_BYTES / MIB,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"before anything is sent\. At most\s+(\d+) items", (MAX_WEBHOOKS,)),
     ("README.md", r"`Retry-After` \(capped at (\d+) s\)", (RETRY_AFTER_CAP,)),
