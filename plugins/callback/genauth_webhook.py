@@ -25,8 +25,9 @@ description:
     C(tower_) forms) and environment (E(JOB_ID), E(AWX_HOST)).
   - It goes through the collection's own client, as M(genauth.management.genauth_webhook_trigger) does, with the
     same TLS verification, timeout, retry policy and token handling. It looks the webhook up first (C(GET
-    /api/v3/get-webhook)), so an unknown webhook is reported and the webhook's secret is masked if the subscriber
-    echoes it.
+    /api/v3/get-webhook)), so that the webhook's secret is masked if the subscriber echoes it; if the API will not
+    describe the webhook (the access key may trigger but not read webhooks), the webhook is triggered all the same
+    and the subscriber's answer is not shown.
   - A send that fails is reported as one warning naming this plugin and the cause; it never fails the run or changes
     its exit code. Each call waits at most O(timeout) for each attempt, and only calls that were surely not
     processed are retried (O(retries)).
@@ -406,9 +407,19 @@ class CallbackModule(CallbackBase):
         validate(build_schema({"request_body": body_for_subscriber}), {"request_body": body})
         self._display.vvv("%s: sending to webhook %s: %s" % (PLUGIN, webhook_id, self._mask(json.dumps(body))))
         self._sending = True
+        unknown_secret = None
         try:
             api = WebhookAPI(self._client)
-            webhook = api.get(webhook_id)
+            try:
+                webhook = api.get(webhook_id)
+            except GenAuthError as error:
+                # The API answered but would not describe the webhook (a key allowed to trigger but not to read
+                # webhooks, a gateway that routes only triggers): the notice still goes, but the answer stays off
+                # the display, since the webhook's secret is unknown and could not be masked in it. Wrong
+                # credentials or an API that did not answer end the send here.
+                if error.http_status is None or error.unauthorized:
+                    raise
+                webhook, unknown_secret = {}, error.msg
             self._add_secret(webhook.get("secret"))
             if webhook.get("enabled") is False:
                 self._warning("webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
@@ -416,10 +427,14 @@ class CallbackModule(CallbackBase):
         finally:
             self._sending = False
             self._client.close()
-        data = envelope.data if isinstance(envelope.data, dict) else {}
-        self._display.v("%s: triggered webhook %s (requestId %s); the subscriber answered: %s"
-                        % (PLUGIN, webhook_id, envelope.request_id,
-                           self._mask(json.dumps(data.get("response"), sort_keys=True, default=str))))
+        if unknown_secret:
+            answer = "its answer is not shown, because the webhook could not be looked up to mask its secret: %s" \
+                % unknown_secret
+        else:
+            data = envelope.data if isinstance(envelope.data, dict) else {}
+            answer = "the subscriber answered: %s" % json.dumps(data.get("response"), sort_keys=True, default=str)
+        self._display.v(self._mask("%s: triggered webhook %s (requestId %s); %s"
+                                   % (PLUGIN, webhook_id, envelope.request_id, answer)))
 
     # ----------------------------------------------------------------------------------------- output
 

@@ -289,7 +289,8 @@ def test_a_disabled_webhook_is_triggered_with_a_warning(api):
 
 @pytest.mark.parametrize("fault, cause", [
     ("down", "Could not connect to https://genauth.test/gw for get-management-token"),
-    ("unknown webhook", "GenAuth API error on get-webhook: webhook not found (statusCode 404"),
+    ("unknown webhook", "GenAuth API error on trigger-webhook: webhook not found (statusCode 404"),
+    ("wrong credentials", "GenAuth API error on get-management-token: bad key (statusCode 401"),
     ("api error", "GenAuth API error on trigger-webhook: boom (statusCode 500"),
 ])
 def test_a_failed_send_is_one_warning_naming_the_plugin_and_the_cause(mocked, fault, cause):
@@ -302,6 +303,9 @@ def test_a_failed_send_is_one_warning_naming_the_plugin_and_the_cause(mocked, fa
             MaxRetryError(None, "/api/v3/get-management-token", reason=refused)))
     if fault == "unknown webhook":
         mocked.replace("GET", API + "get-webhook", json=envelope(status_code=404, message="webhook not found"))
+        mocked.replace("POST", API + "trigger-webhook", json=envelope(status_code=404, message="webhook not found"))
+    if fault == "wrong credentials":
+        mocked.replace("POST", API + "get-management-token", json=envelope(status_code=401, message="bad key"))
     plugin = callback(opts=options(retries=2))
     run(plugin)  # raises nothing: a notice never fails the run
     warnings = plugin._display.at("warning")
@@ -310,6 +314,22 @@ def test_a_failed_send_is_one_warning_naming_the_plugin_and_the_cause(mocked, fa
     if fault == "down":
         # Retried (the connection was never made), each retry shown at -v only.
         assert len([m for m in plugin._display.at("v") if ": retry " in m]) == 2
+
+
+@pytest.mark.parametrize("lookup", [
+    {"json": envelope(status_code=403, message="no permission to read webhooks")},
+    {"status": 404, "body": "Not Found"},
+], ids=["refused", "no such endpoint"])
+def test_a_webhook_the_api_will_not_describe_is_triggered_and_its_answer_kept_off_the_display(api, lookup):
+    api.replace("GET", API + "get-webhook", **lookup)
+    api.replace("POST", API + "trigger-webhook", json=envelope({"response": {"echo": WEBHOOK["secret"]}}))
+    plugin = callback()
+    run(plugin)
+    assert len(sent_body(api)) == 1 and plugin._display.at("warning") == []
+    (shown,) = plugin._display.at("v")
+    assert shown.startswith("%s: triggered webhook wh1 (requestId req-200); its answer is not shown, because the "
+                            "webhook could not be looked up to mask its secret: " % PLUGIN), shown
+    assert WEBHOOK["secret"] not in plugin._display.text()
 
 
 def test_a_failure_quoting_a_secret_is_masked(mocked):
