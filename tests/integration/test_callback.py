@@ -162,3 +162,14 @@ def test_settings_in_ansible_cfg_and_what_awx_tells_the_job(ansible, inventory, 
     assert len(bodies) == 1 and triggers == 1
     assert bodies[0]["event"] == "deploy.finished"
     assert bodies[0]["awx"] == {"job_id": 77, "job_template_name": "Deploy billing", "host": "https://awx.example.test"}
+
+
+def test_an_unknown_webhook_is_one_warning_and_nothing_is_delivered(ansible, inventory):
+    servers = ansible.servers
+    run = ansible.playbook(PLAYBOOK, inventory=inventory, extra_vars={"run_hosts": "good"},
+                           env=enabled(servers, GENAUTH_CALLBACK_WEBHOOK_ID="000000000000000000000000"))
+    assert run.rc == 0, run.output
+    (warning,) = plugin_warnings(run)
+    assert warning.startswith("%s: the notice of this run was not sent: GenAuth API error on " % PLUGIN), warning
+    assert "statusCode 404" in warning
+    assert servers.receiver.deliveries() == []
