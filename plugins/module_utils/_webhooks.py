@@ -32,13 +32,15 @@ TRIGGER = Endpoint("POST", "trigger-webhook", hints={
     # statusCode 601-603: the call GenAuth made to a third party, here the webhook's subscriber, failed.
     601: _SUBSCRIBER_HINT, 602: _SUBSCRIBER_HINT, 603: _SUBSCRIBER_HINT,
 })
-GET = Endpoint("GET", "get-webhook")
-LIST = Endpoint("GET", "list-webhooks")
+# Safe to repeat (see _retry): reads; an update sets given values, so twice is once; deleting an id that is
+# already gone is not an error. A create is not: repeating one that was processed makes a second webhook.
+GET = Endpoint("GET", "get-webhook", idempotent=True)
+LIST = Endpoint("GET", "list-webhooks", idempotent=True)
 CREATE = Endpoint("POST", "create-webhook")
-UPDATE = Endpoint("POST", "update-webhook")
-DELETE = Endpoint("POST", "delete-webhook")
-LOGS = Endpoint("POST", "get-webhook-logs")
-EVENT_LIST = Endpoint("GET", "get-webhook-event-list")
+UPDATE = Endpoint("POST", "update-webhook", idempotent=True)
+DELETE = Endpoint("POST", "delete-webhook", idempotent=True)
+LOGS = Endpoint("POST", "get-webhook-logs", idempotent=True)
+EVENT_LIST = Endpoint("GET", "get-webhook-event-list", idempotent=True)
 
 
 def without_none(fields):
