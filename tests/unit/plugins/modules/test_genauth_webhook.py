@@ -24,6 +24,13 @@ EXISTING = {"webhookId": "wh1", "name": "deploys", "url": "https://hooks.example
 DECLARED = dict(name="deploys", url="https://hooks.example/deploy", events=["login", "test"])
 
 
+def declared(**changes):
+    """DECLARED with some options changed."""
+    args = dict(DECLARED)
+    args.update(changes)
+    return args
+
+
 def run(capsys, check=False, diff=True, **args):
     params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, _ansible_check_mode=check,
                   _ansible_diff=diff)
@@ -62,7 +69,8 @@ def test_create_sends_the_defaults_of_a_new_webhook_and_returns_it_masked(capsys
 
 def test_the_same_declaration_again_writes_nothing(capsys, empty):
     run(capsys, secret=SECRET, **DECLARED)
-    code, result = run(capsys, secret=SECRET, **dict(DECLARED, events=["test", "login", "test"]))
+    reordered = declared(events=["test", "login", "test"])
+    code, result = run(capsys, secret=SECRET, **reordered)
     assert code == 0 and result["changed"] is False and result["webhook_id"] == "new1"
     assert [name for name, dummy in empty.writes()] == ["create-webhook"]
     assert result["diff"]["before"] == result["diff"]["after"]
@@ -77,7 +85,8 @@ def test_no_default_is_applied_to_an_existing_webhook(capsys, fake):
 
 
 def test_only_the_fields_that_differ_are_sent_and_the_diff_shows_only_them(capsys, fake):
-    code, result = run(capsys, **dict(DECLARED, events=["login", "user:created"]))
+    changed = declared(events=["login", "user:created"])
+    code, result = run(capsys, **changed)
     assert code == 0 and result["changed"] is True
     assert fake.writes() == [("update-webhook", {"webhookId": "wh1", "events": ["login", "user:created"]})]
     before, after = result["diff"]["before"], result["diff"]["after"]
@@ -86,9 +95,9 @@ def test_only_the_fields_that_differ_are_sent_and_the_diff_shows_only_them(capsy
 
 
 @pytest.mark.parametrize("args", [
-    dict(DECLARED, events=["user:deleted"], enabled=True),
-    dict(DECLARED, secret=NEW_SECRET),
-    dict(DECLARED, name="renamed", webhook_id="wh1"),
+    declared(events=["user:deleted"], enabled=True),
+    declared(secret=NEW_SECRET),
+    declared(name="renamed", webhook_id="wh1"),
     dict(name="deploys", state="absent"),
     dict(name="brand new", url="https://n.example/", events=["test"], secret=NEW_SECRET),
     dict(DECLARED),
@@ -129,23 +138,24 @@ def test_a_secret_the_api_hides_follows_update_secret(capsys, mocked, shown, upd
 
 
 def test_diff_only_in_diff_mode(capsys, fake):
-    code, result = run(capsys, diff=False, **dict(DECLARED, enabled=True))
+    code, result = run(capsys, diff=False, **declared(enabled=True))
     assert result["changed"] is True and "diff" not in result
 
 
 def test_several_webhooks_with_the_name_fail_naming_their_ids_and_change_nothing(capsys, mocked):
     fake = FakeGenAuth(mocked, [EXISTING, dict(EXISTING, webhookId="wh2")])
     for state in ("present", "absent"):
-        code, result = run(capsys, state=state, **dict(DECLARED, enabled=True))
+        code, result = run(capsys, state=state, **declared(enabled=True))
         assert code == 1 and "2 webhooks are named 'deploys' (wh1, wh2)" in result["msg"]
         assert "Give webhook_id" in result["msg"] and "Nothing was changed" in result["msg"]
     assert fake.writes() == []
-    code, result = run(capsys, webhook_id="wh2", **dict(DECLARED, enabled=True))
+    code, result = run(capsys, webhook_id="wh2", **declared(enabled=True))
     assert code == 0 and fake.writes() == [("update-webhook", {"webhookId": "wh2", "enabled": True})]
 
 
 def test_unknown_events_are_refused_with_the_closest_names_before_any_write(capsys, fake):
-    code, result = run(capsys, **dict(DECLARED, events=["user:create", "logn", "test"]))
+    typos = declared(events=["user:create", "logn", "test"])
+    code, result = run(capsys, **typos)
     assert code == 1 and fake.writes() == []
     assert "'user:create' (did you mean 'user:created'" in result["msg"]
     assert "'logn' (did you mean 'login'" in result["msg"] and "Nothing was changed" in result["msg"]
