@@ -64,6 +64,7 @@ def test_what_counts_as_a_secret_shown_in_clear(value, readable):
     ("", "new", False, "always", True),
     (None, "new", False, "on_create", False),
     ("", "new", True, "on_create", True),  # a new resource gets its secret
+    ("ab***cd", "ab***cd", False, "always", False),  # a secret that looks masked but is the one given
 ])
 def test_when_a_secret_is_sent(current, wanted, creating, update_secret, expected):
     assert secret_needs_sending(current, wanted, creating, update_secret) is expected
@@ -84,6 +85,8 @@ def test_diff_shows_a_changed_secret_without_either_value():
     shown = diff(before, after, ("name", "secret"), secret_fields=("secret",), changed_secrets=("secret",))
     assert shown == {"before": {"name": "n", "secret": SECRET_MASK}, "after": {"name": "n", "secret": SECRET_CHANGED}}
     assert diff(before, None, ("name",)) == {"before": {"name": "n"}, "after": {}}
+    # A removed resource has no secret to show as changed.
+    assert diff(before, None, ("secret",), secret_fields=("secret",), changed_secrets=("secret",))["after"] == {}
 
 
 def test_redact_masks_secrets_everywhere_and_secret_keys_in_any_case():

@@ -261,3 +261,10 @@ def test_find_by_id_treats_404_as_none_and_reports_other_errors(mocked, api):
     assert api.find(webhook_id="wh1") == []
     with pytest.raises(GenAuthError, match="forbidden"):
         api.find(webhook_id="wh1")
+
+
+def test_webhook_result_masks_and_says_whether_there_is_a_secret():
+    from ansible_collections.genauth.management.plugins.module_utils._webhooks import webhook_result
+    assert webhook_result(WEBHOOK) == dict(WEBHOOK, secret=SECRET_MASK, has_secret=True)
+    assert webhook_result(dict(WEBHOOK, secret=""))["has_secret"] is False
+    assert webhook_result(None) == {} and webhook_result({}) == {}
