@@ -18,13 +18,12 @@ from urllib.parse import urlsplit
 from ansible_collections.genauth.management.plugins.module_utils import _resource
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Endpoint
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._resource import SECRET_MASK
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     Bounds, has_space_or_control, identifier, list_of, reject,
 )
 
-# SECRET_MASK is the collection's one mask (_resource); it is imported here for the callers of this file.
-__all__ = ["SECRET_MASK"]
+# What results show instead of a webhook's secret: the collection's one mask, stated in _resource.
+SECRET_MASK = _resource.SECRET_MASK
 # A trigger's body travels through GenAuth to the subscriber; 1 MiB is far above any deployment notice
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
