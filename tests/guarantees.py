@@ -103,6 +103,7 @@ def _fault(endpoint, kind, **options):
 BEFORE, AFTER = "before processing", "after processing"
 NOT_PROCESSED = "the server said it did not process the call, so a retry cannot deliver twice"
 AMBIGUOUS = "the call may have been processed; a retry could deliver twice"
+SAFE_TO_REPEAT = "a read is safe to repeat, so it is retried even after it may have been processed"
 ONE_REFRESH = "a 401 means the call was not processed; a fetched token is refreshed once"
 
 SCENARIOS = (
@@ -167,10 +168,18 @@ SCENARIOS = (
     Scenario("slow-trigger", "answer 3 s late (timeout 1)", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "delay", delay=3, phase="after"),), options={"timeout": 1}, deliveries=1,
              msg=("no answer within 1 s (timeout)", "was not retried", "raise timeout"), why=AMBIGUOUS),
-    Scenario("slow-lookup", "answer 3 s late (timeout 1)", "%s, %s" % (LOOKUP, BEFORE),
-             faults=(_fault(LOOKUP, "delay", delay=3),), options={"timeout": 1}, attempts=0,
-             msg=("GenAuth get-webhook", "no answer within 1 s (timeout)"),
-             why="the lookup failed, so the trigger was never sent"),
+    Scenario("slow-lookup", "answer 3 s late (timeout 1), once", "%s, %s" % (LOOKUP, BEFORE),
+             faults=(_fault(LOOKUP, "delay", delay=3),), options={"timeout": 1}, ok=True, deliveries=1, retries=1,
+             why=SAFE_TO_REPEAT),
+    Scenario("slow-lookup-exhausted", "answer 3 s late (timeout 1), 2 times (retries 1)", "%s, %s" % (LOOKUP, BEFORE),
+             faults=(_fault(LOOKUP, "delay", delay=3, count=2),), options={"timeout": 1, "retries": 1}, retries=1,
+             attempts=0, msg=("GenAuth get-webhook", "no answer within 1 s (timeout)", "safe to repeat"),
+             why="retries exhausted on the lookup, so the trigger was never sent"),
+    Scenario("lookup-502", "HTTP 502, once", "%s, %s" % (LOOKUP, AFTER),
+             faults=(_fault(LOOKUP, "http_status", status=502, phase="after"),), ok=True, deliveries=1, retries=1,
+             why=SAFE_TO_REPEAT),
+    Scenario("lookup-drop", "connection closed without an answer, once", "%s, %s" % (LOOKUP, AFTER),
+             faults=(_fault(LOOKUP, "drop", phase="after"),), ok=True, deliveries=1, retries=1, why=SAFE_TO_REPEAT),
     Scenario("connection-refused", "connection refused (nothing listens; retries 2)", "the whole API",
              special="refused", options={"retries": 2}, retries=2, attempts=0,
              msg=("Could not connect to", "Check host"),
@@ -202,10 +211,9 @@ SCENARIOS = (
     Scenario("token-endpoint-503", "HTTP 503 from the token endpoint, once", "%s, %s" % (TOKEN, BEFORE),
              faults=(_fault(TOKEN, "http_status", status=503, retry_after="0"),), ok=True, deliveries=1,
              retries=1, retry_after=0.0, why=NOT_PROCESSED),
-    Scenario("token-endpoint-drop", "token request's connection closed without an answer",
-             "%s, %s" % (TOKEN, AFTER), faults=(_fault(TOKEN, "drop", phase="after"),), attempts=0,
-             msg=("GenAuth get-management-token", "the connection broke before the answer arrived"),
-             why="no token, so nothing was triggered"),
+    Scenario("token-endpoint-drop", "token request's connection closed without an answer, once",
+             "%s, %s" % (TOKEN, AFTER), faults=(_fault(TOKEN, "drop", phase="after"),), ok=True, deliveries=1,
+             retries=1, why="the token request is safe to repeat: a token whose answer was lost is never used"),
     Scenario("token-rejected-once", "statusCode 401 (token rejected), once", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "envelope_status", status=401),), ok=True, deliveries=1, refreshes=1, attempts=2,
              why=ONE_REFRESH),

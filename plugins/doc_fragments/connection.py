@@ -70,9 +70,12 @@ options:
     description:
       - How many times a failed call is retried, with exponential backoff and jitter, honouring
         C(Retry-After) (capped at 60 seconds). A warning is added for each retry.
-      - Only failures that prove the call was not processed are retried (the connection could not be made,
-        or the server answered 429 or 503). A timeout or a dropped connection after the request was sent,
-        or any other error, is never retried, so a retry never repeats a call that may have taken effect.
+      - Failures that prove the call was not processed are retried (the connection could not be made, or the
+        server answered 429 or 503).
+      - Calls that are safe to repeat (reading, updating or deleting a webhook, and getting a token) are also
+        retried after a timeout or a dropped connection once the request was sent, and after HTTP 502 or 504.
+      - Calls that are not (triggering or creating a webhook) never are, so a retry never repeats a trigger or
+        a create that may have taken effect.
       - Must be between V(0) and V(10).
     type: int
     default: 3

@@ -16,7 +16,9 @@ from ansible_collections.genauth.management.plugins.module_utils._envelope impor
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 
 _KEY_PAIR_HINT = "Check access_key_id and access_key_secret (or GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET)."
-TOKEN_ENDPOINT = Endpoint("POST", "get-management-token", hints={400: _KEY_PAIR_HINT, 401: _KEY_PAIR_HINT, 403: _KEY_PAIR_HINT})
+# Safe to repeat although a POST: it only issues a token, and a token nobody received is never used.
+TOKEN_ENDPOINT = Endpoint("POST", "get-management-token", hints={400: _KEY_PAIR_HINT, 401: _KEY_PAIR_HINT, 403: _KEY_PAIR_HINT},
+                          idempotent=True)
 # Refresh a little before the token's stated expiry, so a call never leaves with a token about to lapse.
 EXPIRY_MARGIN = 30.0
 

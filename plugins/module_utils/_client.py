@@ -155,7 +155,7 @@ class GenAuthClient(object):
             try:
                 return self._send(endpoint, params, json, headers)
             except GenAuthError as error:
-                delay = self._policy.delay_before_retry(error, attempt)
+                delay = self._policy.delay_before_retry(error, attempt, endpoint.idempotent)
                 if delay is None:
                     raise
                 attempt += 1
@@ -201,10 +201,14 @@ class GenAuthClient(object):
             what = "the connection broke before the answer arrived (%s)" % reason
         else:
             what = reason
-        return GenAuthError(
-            "GenAuth %s at %s failed: %s. The request may have been processed, so it was not retried; check "
-            "whether it took effect before running it again, or raise timeout." % (endpoint, self.host, what),
-            endpoint=endpoint.name)
+        if endpoint.idempotent:
+            advice = ("The call is safe to repeat, so it is retried (see retries); if this persists, check that "
+                      "the server and any proxy in front of it are healthy, or raise timeout.")
+        else:
+            advice = ("The request may have been processed, so it was not retried; check whether it took effect "
+                      "before running it again, or raise timeout.")
+        return GenAuthError("GenAuth %s at %s failed: %s. %s" % (endpoint, self.host, what, advice),
+                            endpoint=endpoint.name, no_answer=True)
 
 
 def transport_warnings(options):

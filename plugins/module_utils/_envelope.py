@@ -27,15 +27,19 @@ Envelope = namedtuple("Envelope", ["status_code", "message", "api_code", "reques
 Envelope.__doc__ = "A successful API answer: the envelope's fields, with ``data`` unchanged."
 
 
-class Endpoint(namedtuple("Endpoint", ["method", "name", "hints"])):
-    """One Management API V3 call: its HTTP method, its name under ``/api/v3/``, and what its failures tell the
-    user to do beyond the generic advice (``{statusCode: hint}``). Each endpoint is defined once, beside the
-    code that calls it (``_auth``, ``_webhooks``)."""
+class Endpoint(namedtuple("Endpoint", ["method", "name", "hints", "idempotent"])):
+    """One Management API V3 call: its HTTP method, its name under ``/api/v3/``, what its failures tell the
+    user to do beyond the generic advice (``{statusCode: hint}``), and whether it is safe to repeat.
+
+    ``idempotent`` is true when sending the call twice has the same effect as sending it once (reads, an update
+    to given values, a delete), so the retry policy (``_retry``) may repeat it even when it may already have
+    been processed. It is false by default: a call that is not declared safe keeps the at-most-once rule.
+    Each endpoint is defined once, beside the code that calls it (``_auth``, ``_webhooks``)."""
 
     __slots__ = ()
 
-    def __new__(cls, method, name, hints=None):
-        return super(Endpoint, cls).__new__(cls, method, name, dict(hints or {}))
+    def __new__(cls, method, name, hints=None, idempotent=False):
+        return super(Endpoint, cls).__new__(cls, method, name, dict(hints or {}), bool(idempotent))
 
     def __str__(self):
         return self.name

@@ -50,13 +50,15 @@ class GenAuthError(Exception):
     :param request_id: the envelope's ``requestId``.
     :param http_status: the real HTTP status code, when a response arrived.
     :param connect_failed: True when no connection was made, so the request surely never reached the server.
+    :param no_answer: True when the request was sent (or may have been) and no complete answer came back: a
+        timeout or a connection that broke. The call may or may not have been processed.
     :param retry_after: seconds the server asked us to wait (``Retry-After``), if it said so.
 
     Whether an error is retried is decided from these facts by ``_retry.RetryPolicy`` alone.
     """
 
     def __init__(self, msg, endpoint=None, status_code=None, api_code=None, request_id=None,
-                 http_status=None, connect_failed=False, retry_after=None):
+                 http_status=None, connect_failed=False, retry_after=None, no_answer=False):
         super(GenAuthError, self).__init__(msg)
         self.msg = msg
         self.endpoint = endpoint
@@ -66,6 +68,7 @@ class GenAuthError(Exception):
         self.http_status = http_status
         self.connect_failed = connect_failed
         self.retry_after = retry_after
+        self.no_answer = no_answer
 
     @property
     def unauthorized(self):

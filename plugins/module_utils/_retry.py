@@ -7,11 +7,19 @@
 
 """The retry policy: which failures are retried, and how long to wait before the next attempt.
 
-A webhook trigger is not idempotent. A failure is retried only when the request surely was not
-processed (no connection was made) or when the server explicitly asks for a retry (429, 503, by HTTP
-status or by the envelope's statusCode). A timeout after the request was sent, a dropped connection,
-a 500 or a 502 are never retried: the webhook may already have been delivered, and delivering it twice
-is worse than reporting the failure.
+Every call is retried when the request surely was not processed (no connection was made) or when the
+server explicitly asks for a retry (429, 503, by HTTP status or by the envelope's statusCode).
+
+What else is retried depends on the call (``_envelope.Endpoint.idempotent``):
+
+- A call that is not idempotent (a webhook trigger, a create) keeps the at-most-once rule: a timeout after
+  the request was sent, a dropped connection, a 500, 502 or 504 are never retried, because the call may
+  already have taken effect, and doing it twice (a second delivery, a second webhook) is worse than
+  reporting the failure.
+- An idempotent call (a read, an update to given values, a delete, the token request) is also retried after
+  a timeout or a dropped connection once the request was sent, and after a gateway's 502 or 504: repeating
+  it has the effect of doing it once. A 500 is still reported: it is GenAuth's own answer, not a gateway's,
+  and would most likely come back.
 """
 
 import email.utils
@@ -21,6 +29,9 @@ import time
 
 # HTTP statuses and envelope statusCodes that mean "not processed, come back later".
 RETRYABLE_STATUS_CODES = frozenset((429, 503))
+# What a gateway answers when the upstream failed or was too slow: the call may or may not have been processed,
+# so only idempotent calls retry them.
+GATEWAY_STATUS_CODES = frozenset((502, 504))
 # The longest wait a Retry-After may ask for, and the backoff's first and longest steps, in seconds.
 RETRY_AFTER_CAP = 60.0
 BASE_DELAY = 0.5
@@ -69,24 +80,32 @@ class RetryPolicy(object):
         self._rng = rng or random.Random()
 
     @staticmethod
-    def is_retryable(error):
-        """True only when ``error`` proves the request was not processed, or the server asked for a retry.
+    def is_retryable(error, idempotent=False):
+        """True when the call that failed with ``error`` may be sent again.
+
+        Any call: ``error`` proves the request was not processed, or the server asked for a retry. An
+        idempotent call (see the module docstring) also: no answer came after the request was sent (a timeout,
+        a dropped connection), or a gateway answered 502 or 504.
 
         A real HTTP error status decides on its own: a gateway's 500 wrapping an upstream 503 envelope may
         still have reached GenAuth. The envelope's statusCode counts only inside an HTTP 2xx answer.
         """
+        retryable = RETRYABLE_STATUS_CODES | (GATEWAY_STATUS_CODES if idempotent else frozenset())
         if error.connect_failed:
             return True
+        if error.no_answer:
+            return bool(idempotent)
         if error.http_status is not None and not 200 <= error.http_status < 300:
-            return error.http_status in RETRYABLE_STATUS_CODES
-        return error.http_status is not None and error.status_code in RETRYABLE_STATUS_CODES
+            return error.http_status in retryable
+        return error.http_status is not None and error.status_code in retryable
 
-    def delay_before_retry(self, error, attempt):
+    def delay_before_retry(self, error, attempt, idempotent=False):
         """Return how long to wait before retrying after ``error``, or None when it must not be retried.
 
         :param error: a :class:`GenAuthError` from attempt number ``attempt`` (0 for the first try).
+        :param idempotent: whether the call is safe to repeat (``Endpoint.idempotent``).
         """
-        if attempt >= self.retries or not self.is_retryable(error):
+        if attempt >= self.retries or not self.is_retryable(error, idempotent):
             return None
         if error.retry_after is not None:
             return error.retry_after

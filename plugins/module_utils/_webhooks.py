@@ -6,17 +6,24 @@
 # This module is private to the genauth.management collection: its interface may change at any time.
 
 """The webhook endpoints of the Management API V3: each endpoint, the calls shaped as the official SDK sends
-them, the webhook's own fields (events, secret), and the rules and limits of what a trigger may send."""
+them, the webhook's own fields (events, secret), the rules and limits of what a trigger may send, and what a
+declared webhook may hold and how it is compared."""
 
+import difflib
 import json
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
+from ansible_collections.genauth.management.plugins.module_utils import _resource
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Endpoint
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._validation import identifier, list_of, reject
+from ansible_collections.genauth.management.plugins.module_utils._validation import (
+    Bounds, has_space_or_control, identifier, list_of, reject,
+)
 
-SECRET_MASK = "********"
+# What results show instead of a webhook's secret: the collection's one mask, stated in _resource.
+SECRET_MASK = _resource.SECRET_MASK
 # A trigger's body travels through GenAuth to the subscriber; 1 MiB is far above any deployment notice
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -24,6 +31,16 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_WEBHOOKS = 1000
 # The largest page list-webhooks and get-webhook-logs return.
 PAGE_LIMIT = 50
+# The content types a webhook may post with; a new webhook gets the first unless the task names one.
+CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
+DEFAULT_CONTENT_TYPE = CONTENT_TYPES[0]
+# How many of a webhook's most recent deliveries genauth_webhook_info returns: enough to find a missing
+# notification, few enough to read in a play's output.
+LOGS_LIMIT = Bounds(low=1, high=200, default=20)
+# Headers of a delivery that carry the webhook's secret (GenAuth's docs name all four); masked in any case.
+SECRET_HEADERS = ("x-authing-webhook-secret", "x-genauth-webhook-secret", "x-authing-token", "x-genauth-token")
+# How many valid event names a refusal suggests for each unknown one.
+EVENT_SUGGESTIONS = 3
 
 _SUBSCRIBER_HINT = "The webhook's own endpoint failed: check the webhook's url and that its receiver is up."
 
@@ -32,13 +49,15 @@ TRIGGER = Endpoint("POST", "trigger-webhook", hints={
     # statusCode 601-603: the call GenAuth made to a third party, here the webhook's subscriber, failed.
     601: _SUBSCRIBER_HINT, 602: _SUBSCRIBER_HINT, 603: _SUBSCRIBER_HINT,
 })
-GET = Endpoint("GET", "get-webhook")
-LIST = Endpoint("GET", "list-webhooks")
+# Safe to repeat (see _retry): reads; an update sets given values, so twice is once; deleting an id that is
+# already gone is not an error. A create is not: repeating one that was processed makes a second webhook.
+GET = Endpoint("GET", "get-webhook", idempotent=True)
+LIST = Endpoint("GET", "list-webhooks", idempotent=True)
 CREATE = Endpoint("POST", "create-webhook")
-UPDATE = Endpoint("POST", "update-webhook")
-DELETE = Endpoint("POST", "delete-webhook")
-LOGS = Endpoint("POST", "get-webhook-logs")
-EVENT_LIST = Endpoint("GET", "get-webhook-event-list")
+UPDATE = Endpoint("POST", "update-webhook", idempotent=True)
+DELETE = Endpoint("POST", "delete-webhook", idempotent=True)
+LOGS = Endpoint("POST", "get-webhook-logs", idempotent=True)
+EVENT_LIST = Endpoint("GET", "get-webhook-event-list", idempotent=True)
 
 
 def without_none(fields):
@@ -148,10 +167,165 @@ def normalize_webhook(webhook):
 
 def mask_webhook(webhook):
     """A copy of a WebhookDto fit for results and logs: the ``secret`` replaced by a mask."""
-    webhook = normalize_webhook(webhook)
-    if isinstance(webhook, dict) and webhook.get("secret"):
-        webhook["secret"] = SECRET_MASK
-    return webhook
+    return _resource.masked(normalize_webhook(webhook), WEBHOOK_SECRET_FIELDS)
+
+
+def webhook_result(webhook):
+    """A WebhookDto as the modules return it: secret masked, ``has_secret`` added (``{}`` for no webhook)."""
+    if not webhook:
+        return {}
+    return dict(mask_webhook(webhook), has_secret=bool(webhook.get("secret")))
+
+
+# ---------------------------------------------------------------------------------------------- a declared webhook
+
+# Option of genauth_webhook -> field of the WebhookDto, in the order a diff shows them.
+DECLARED_FIELDS = (
+    ("name", "name"), ("url", "url"), ("events", "events"), ("content_type", "contentType"),
+    ("enabled", "enabled"), ("secret", "secret"),
+)
+WEBHOOK_FIELDS = tuple(field for dummy, field in DECLARED_FIELDS)
+WEBHOOK_SECRET_FIELDS = ("secret",)
+# Events are compared as a set: their order and repeats mean nothing to GenAuth.
+WEBHOOK_NORMALIZERS = {"events": _resource.as_set}
+
+
+def webhook_name(value):
+    """A webhook's name: a non-empty string without control characters."""
+    if not isinstance(value, str) or not value.strip():
+        reject("must be a non-empty string")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        reject("must not contain control characters")
+    return value
+
+
+def webhook_url(value):
+    """The subscriber's URL: http or https, with a host, without whitespace."""
+    if not isinstance(value, str) or not value:
+        reject("must be an http or https URL")
+    if has_space_or_control(value):
+        reject("must not contain whitespace or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        reject("must start with http:// or https://")
+    try:
+        host = parts.hostname
+        parts.port
+    except ValueError:
+        reject("has an invalid host or port")
+    if not host:
+        reject("must name a host, as in https://hooks.example.com/genauth")
+    return value
+
+
+def event_names(value):
+    """At least one event name, each a non-empty string without whitespace; repeats are dropped, order kept."""
+    if not isinstance(value, list) or not value:
+        reject("must list at least one event name")
+    for index, name in enumerate(value):
+        if not isinstance(name, str) or not name or has_space_or_control(name):
+            reject("must be an event name (a non-empty string without whitespace)", index)
+    return list(dict.fromkeys(value))
+
+
+def webhook_secret(value):
+    """A webhook secret: GenAuth sends it in a header of every delivery, so printable Latin-1 only."""
+    if not isinstance(value, str) or not value:
+        reject("must be a non-empty string (leave secret out to keep the current one)")
+    if any(unicodedata.category(char)[0] == "C" for char in value):
+        reject("must not contain control characters (it is sent in an HTTP header)")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        reject("must contain only Latin-1 characters (it is sent in an HTTP header)")
+    return value
+
+
+# The rules of genauth_webhook's own options (content_type, state and update_secret are choices).
+DECLARED_RULES = {
+    "webhook_id": identifier,
+    "name": webhook_name,
+    "url": webhook_url,
+    "events": event_names,
+    "secret": webhook_secret,
+}
+
+
+def wanted_fields(options):
+    """The WebhookDto fields the task gives (None for those it leaves out)."""
+    return dict((field, options.get(option)) for option, field in DECLARED_FIELDS)
+
+
+def creation_fields(options):
+    """The fields of a new webhook: what the task gives, and the defaults of a new one (content type,
+    enabled). Defaults apply here only: an existing webhook keeps what the task leaves out."""
+    fields = wanted_fields(options)
+    if fields["contentType"] is None:
+        fields["contentType"] = DEFAULT_CONTENT_TYPE
+    if fields["enabled"] is None:
+        fields["enabled"] = True
+    return fields
+
+
+def missing_for_create(options):
+    """The options a new webhook needs that the task leaves out."""
+    return [option for option in ("name", "url", "events") if options.get(option) is None]
+
+
+def plan_update(current, options):
+    """What an update must send to make ``current`` (a WebhookDto) what the task declares.
+
+    Returns ``(changes, secret_changed)``: the fields that differ (the secret only when it must be sent, see
+    ``_resource.secret_needs_sending``), and whether the secret is among them.
+    """
+    wanted = wanted_fields(options)
+    secret = wanted.pop("secret")
+    changes = _resource.changed_fields(current, wanted, WEBHOOK_NORMALIZERS)
+    secret_changed = _resource.secret_needs_sending(current.get("secret"), secret, False, options.get("update_secret"))
+    if secret_changed:
+        changes["secret"] = secret
+    return changes, secret_changed
+
+
+def webhook_diff(before, after, secret_changed=False):
+    """The ``diff`` of a webhook (None for no webhook): the declared fields, events as a set, secret masked."""
+    return _resource.diff(before, after, WEBHOOK_FIELDS, WEBHOOK_NORMALIZERS, WEBHOOK_SECRET_FIELDS,
+                          WEBHOOK_SECRET_FIELDS if secret_changed else ())
+
+
+def catalogue_names(event_list):
+    """The event names get-webhook-event-list offers (``data.events[].value``)."""
+    events = event_list.get("events") if isinstance(event_list, dict) else None
+    names = []
+    for event in events if isinstance(events, list) else ():
+        if isinstance(event, dict) and isinstance(event.get("value"), str):
+            names.append(event["value"])
+        elif isinstance(event, str):
+            names.append(event)
+    return names
+
+
+def unknown_events(events, known):
+    """A message naming each event that ``known`` (the catalogue's names) does not offer, with the closest
+    valid names; None when every event is known."""
+    known = list(known)
+    problems = []
+    for event in events:
+        if event in known:
+            continue
+        close = difflib.get_close_matches(event, known, n=EVENT_SUGGESTIONS)
+        problems.append("%r (%s)" % (event, "did you mean %s?" % ", ".join(repr(name) for name in close)
+                                     if close else "no similar event"))
+    if not problems:
+        return None
+    return ("Invalid options: events: unknown event%s %s. GenAuth offers: %s. Nothing was changed."
+            % ("s" if len(problems) > 1 else "", "; ".join(problems), ", ".join(sorted(known)) or "no events"))
+
+
+def redact_log(log, secrets):
+    """A WebhookLogDto fit for results: every header that carries the secret masked (in any case), and the
+    webhook's secret masked wherever else it shows (a body that echoes it)."""
+    return _resource.redact(log, secrets, secret_keys=SECRET_HEADERS)
 
 
 def _object_data(envelope, endpoint):
@@ -188,23 +362,30 @@ class WebhookAPI(object):
     def list_all(self):
         """Every WebhookDto of the user pool: list-webhooks read page by page (``PAGE_LIMIT`` each) until
         ``totalCount`` are read, or a page comes back short (a server whose count is wrong cannot loop forever)."""
-        webhooks = []
-        page = 1
-        while True:
-            data = self.list(page=page, limit=PAGE_LIMIT)
-            items = data["list"]
-            webhooks.extend(items)
-            total = data.get("totalCount")
-            if len(items) < PAGE_LIMIT or (isinstance(total, int) and len(webhooks) >= total):
-                return webhooks
-            page += 1
+        def fetch(page, limit):
+            data = self.list(page=page, limit=limit)
+            return data["list"], data.get("totalCount")
+        return _resource.read_pages(fetch, PAGE_LIMIT)
+
+    def find(self, webhook_id=None, name=None):
+        """The webhooks a task selects: by id (none when GenAuth does not know it), by name (names need not
+        be unique, so none, one or several), or every one when neither is given."""
+        if webhook_id is not None:
+            try:
+                return [self.get(webhook_id)]
+            except GenAuthError as error:
+                if error.status_code == 404:
+                    return []
+                raise
+        webhooks = self.list_all()
+        return webhooks if name is None else _resource.find_by_name(webhooks, name)
 
     def create(self, name, url, events, content_type, enabled=None, secret=None):
         """POST create-webhook: the new WebhookDto."""
-        return normalize_webhook(self._client.call(CREATE, json=without_none({
+        return normalize_webhook(_object_data(self._client.call(CREATE, json=without_none({
             "name": name, "url": url, "events": events, "contentType": content_type,
             "enabled": enabled, "secret": secret,
-        })).data)
+        })), CREATE))
 
     def update(self, webhook_id, name=None, url=None, events=None, content_type=None, enabled=None, secret=None):
         """POST update-webhook with only the fields given: the updated WebhookDto."""
@@ -219,8 +400,125 @@ class WebhookAPI(object):
 
     def logs(self, webhook_id, page=None, limit=None):
         """POST get-webhook-logs: ``{"totalCount": n, "list": [WebhookLogDto]}``."""
-        return self._client.call(LOGS, json=without_none({"webhookId": webhook_id, "page": page, "limit": limit})).data
+        return self._client.call(LOGS, subject="webhook %s" % webhook_id,
+                                 json=without_none({"webhookId": webhook_id, "page": page, "limit": limit})).data
+
+    def recent_logs(self, webhook_id, most):
+        """The webhook's ``most`` most recent WebhookLogDto (newest first, as GenAuth lists them), read in
+        pages of ``PAGE_LIMIT``."""
+        def fetch(page, limit):
+            data = self.logs(webhook_id, page=page, limit=limit)
+            data = data if isinstance(data, dict) else {}
+            return list(data.get("list") or []), data.get("totalCount")
+        return _resource.read_pages(fetch, PAGE_LIMIT, most=most)
 
     def event_list(self):
         """GET get-webhook-event-list: the event categories and names a webhook can subscribe to."""
         return self._client.call(EVENT_LIST).data
+
+
+# ---------------------------------------------------------------------------------------------- what the modules do
+
+def call_arguments(fields):
+    """WebhookDto fields as the keyword arguments of :meth:`WebhookAPI.create` and :meth:`WebhookAPI.update`."""
+    return dict((option, fields[field]) for option, field in DECLARED_FIELDS if fields.get(field) is not None)
+
+
+def check_events(api, events):
+    """Refuse ``events`` that get-webhook-event-list does not offer, before anything is written. A server
+    whose catalogue is empty is left to judge the names itself."""
+    known = catalogue_names(api.event_list())
+    message = unknown_events(events, known) if known else None
+    if message:
+        raise GenAuthError(message, endpoint=EVENT_LIST.name)
+
+
+def _the_one(found, options):
+    """The webhook a task declares, None when there is none; several with its name fail, naming their ids."""
+    if len(found) > 1:
+        raise GenAuthError(
+            "%d webhooks are named %r (%s): GenAuth does not keep names unique, so the task cannot tell which one "
+            "it declares. Give webhook_id to choose one (and remove or rename the others). Nothing was changed."
+            % (len(found), options["name"], ", ".join(str(webhook.get("webhookId")) for webhook in found)))
+    return found[0] if found else None
+
+
+def declare_webhook(api, options, check_mode, on_secret):
+    """Make the webhook what ``options`` (genauth_webhook's checked options) declare, and return the result:
+    ``changed``, ``webhook_id``, ``webhook`` (the state after the run, secret masked, ``has_secret``) and
+    ``diff``. In check mode nothing is written and the result is the one a real run would give.
+
+    :param on_secret: called with every secret read, so that it is masked from then on.
+    Raises :class:`GenAuthError` for API failures and for declarations that cannot be carried out.
+    """
+    webhook_id = options.get("webhook_id")
+    found = api.find(webhook_id=webhook_id, name=None if webhook_id else options.get("name"))
+    for webhook in found:
+        on_secret(webhook.get("secret"))
+    current = _the_one(found, options)
+    result = dict(changed=False, webhook_id=current.get("webhookId") if current else None)
+
+    if options["state"] == "absent":
+        if current is not None:
+            if not check_mode:
+                api.delete([current["webhookId"]])
+            result["changed"] = True
+        return dict(result, webhook={}, diff=webhook_diff(current, None))
+
+    if current is None:
+        return dict(result, **_create(api, options, check_mode, on_secret))
+
+    changes, secret_changed = plan_update(current, options)
+    after = current
+    if changes:
+        if "events" in changes:
+            check_events(api, changes["events"])
+        after = dict(current, **changes)
+        if not check_mode:
+            answer = api.update(current["webhookId"], **call_arguments(changes))
+            # The answer is the updated webhook; a server that sends none leaves the request's own effect.
+            after = answer if isinstance(answer, dict) and answer else after
+            on_secret(after.get("secret"))
+    return dict(result, changed=bool(changes), webhook=webhook_result(after),
+                diff=webhook_diff(current, after, secret_changed))
+
+
+def _create(api, options, check_mode, on_secret):
+    if options.get("webhook_id"):
+        raise GenAuthError(
+            "Webhook %s does not exist in this user pool, and a webhook cannot be created with a given id. Leave "
+            "webhook_id out and give name, url and events to create one; use state=absent to accept a missing "
+            "one. Nothing was changed." % options["webhook_id"], status_code=404)
+    missing = missing_for_create(options)
+    if missing:
+        raise GenAuthError(
+            "No webhook is named %r, and creating one needs %s. Nothing was changed."
+            % (options.get("name"), " and ".join(missing)))
+    fields = creation_fields(options)
+    check_events(api, fields["events"])
+    after = dict((field, value) for field, value in fields.items() if value is not None)
+    if not check_mode:
+        after = api.create(**call_arguments(fields))
+        on_secret(after.get("secret"))
+    return dict(changed=True, webhook_id=after.get("webhookId"), webhook=webhook_result(after),
+                diff=webhook_diff(None, after, secret_changed=fields["secret"] is not None))
+
+
+def describe_webhooks(api, options, on_secret):
+    """What genauth_webhook_info returns for its checked ``options``: ``webhooks`` (each masked, with
+    ``has_secret``, and its recent ``logs`` redacted when asked) and ``event_list`` when asked. Reads only."""
+    webhooks = api.find(webhook_id=options.get("webhook_id"), name=options.get("name"))
+    secrets = [webhook.get("secret") for webhook in webhooks]
+    for secret in secrets:
+        on_secret(secret)
+    described = []
+    for webhook in webhooks:
+        entry = webhook_result(webhook)
+        if options.get("logs"):
+            entry["logs"] = [redact_log(log, secrets)
+                             for log in api.recent_logs(webhook.get("webhookId"), options["logs_limit"])]
+        described.append(entry)
+    result = dict(changed=False, webhooks=described)
+    if options.get("event_list"):
+        result["event_list"] = api.event_list()
+    return result

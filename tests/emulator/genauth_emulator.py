@@ -406,6 +406,13 @@ class Store:
             self.webhooks[record["webhookId"]] = record
             return self.dto(record)
 
+    def add_webhook(self, fields: dict) -> str:
+        """A webhook added by the control API, as a seeded one: any fields, no validation."""
+        with self.lock:
+            record = self._new_webhook_record(fields["userpoolId"], fields)
+            self.webhooks[record["webhookId"]] = record
+            return record["webhookId"]
+
     def update_webhook(self, userpool_id: str, webhook_id: str, changes: dict) -> dict:
         with self.lock:
             self.get_webhook(userpool_id, webhook_id)  # 404 unless the pool owns it
@@ -879,6 +886,7 @@ class EmulatorHandler(_serving.BaseHandler):
             ("GET", "tokens"): lambda _: {"tokens": list(self.issuer.issued)},
             ("GET", "requests"): lambda _: {"requests": list(self.store.requests)},
             ("POST", "reset"): self._control_reset,
+            ("POST", "webhooks"): self._control_add_webhooks,
             ("GET", "state"): lambda _: self.store.snapshot(),
         }
         handler = handlers.get((self.command, route.rstrip("/")))
@@ -894,6 +902,15 @@ class EmulatorHandler(_serving.BaseHandler):
         fault = Fault.from_request(spec)
         self.store.add_fault(fault)
         return {"ok": True, "fault": asdict(fault)}
+
+    def _control_add_webhooks(self, spec) -> dict:
+        """Add webhooks as the seed does ({"webhooks": [{"userpoolId": ..., <WebhookDto fields>}]}), without a
+        request per webhook: many webhooks for a test of paging. The next reset removes them."""
+        hooks = spec.get("webhooks") if isinstance(spec, dict) else None
+        if not isinstance(hooks, list) or not all(isinstance(h, dict) and h.get("userpoolId") for h in hooks):
+            raise ValueError("webhooks must be a list of objects, each with a userpoolId")
+        ids = [self.store.add_webhook(hook) for hook in hooks]
+        return {"ok": True, "webhookIds": ids}
 
     def _control_reset(self, _spec) -> dict:
         self.store.reset()

@@ -123,6 +123,10 @@ class EmulatorControl(_ControlClient):
     def reset(self) -> None:
         self._control("POST", "reset")
 
+    def add_webhooks(self, webhooks: list[dict]) -> list[str]:
+        """Add webhooks (each with its userpoolId) without an API request each; the next reset removes them."""
+        return self._control("POST", "webhooks", {"webhooks": webhooks})["webhookIds"]
+
     def state(self) -> dict:
         return self._control("GET", "state")
 
@@ -181,6 +185,9 @@ class Servers:
         self.foreign_webhook_id = _new_object_id()
         self.webhooks: dict[str, str] = {}
         self.webhook_secrets: dict[str, str] = {}
+        # Secrets that tests and targets give to the webhooks they declare (genauth_webhook): scanned like the
+        # seeded ones, and allowed only as the secret field of a create or update request.
+        self.declared_secrets: dict[str, str] = {name: secrets.token_urlsafe(24) for name in ("first", "second")}
         self.emulator_url: str | None = None
         self.receiver_url: str | None = None
         self.ca_path: str | None = None
@@ -338,6 +345,7 @@ class Servers:
             "genauth_emulator_url": self.emulator_url,
             "genauth_receiver_url": self.receiver_url,
             "genauth_ca_path": self.ca_path or "",
+            "genauth_declared_secrets": dict(self.declared_secrets),
         }
 
 
@@ -360,6 +368,8 @@ class SecretScan:
                  "other_access_key_secret": servers.other_access_key_secret}
         for name, secret in servers.webhook_secrets.items():
             found[f"webhook_secret[{name}]"] = secret
+        for name, secret in servers.declared_secrets.items():
+            found[f"declared_secret[{name}]"] = secret
         for number, token in enumerate(servers.emulator.issued_tokens()):
             found[f"token#{number}"] = token
         return found
@@ -392,6 +402,8 @@ class SecretScan:
                     sent_secret = None
                 if sent_secret in allowed_key_secrets:
                     body = body.replace(sent_secret, "<the access key secret>", 1)
+            elif entry["endpoint"] in WEBHOOK_WRITES:
+                body = _without_webhook_secret(body, secrets)
             places = {"path": entry["path"] + "?" + (entry["query"] or ""), "headers": json.dumps(headers),
                       "body": body, "authorization": bearer}
             for label, secret in secrets.items():
@@ -400,6 +412,23 @@ class SecretScan:
                     if secret in text and not allowed:
                         found.append(f"{label} in {where} of request #{number} ({entry['method']} {entry['path']})")
         return found
+
+
+# The requests whose body may carry a webhook's secret, as its "secret" field: that is how one is set.
+WEBHOOK_WRITES = ("create-webhook", "update-webhook")
+
+
+def _without_webhook_secret(body: str, secrets: dict[str, str]) -> str:
+    """The body with its "secret" field replaced, when that field holds a webhook secret; anywhere else the
+    secret is still a leak."""
+    try:
+        sent_secret = json.loads(body).get("secret")
+    except (ValueError, AttributeError):
+        return body
+    webhook_secrets = [secret for label, secret in secrets.items() if label.startswith(("webhook_secret[", "declared_secret["))]
+    if sent_secret in webhook_secrets:
+        return body.replace(json.dumps(sent_secret), '"<the webhook secret>"', 1)
+    return body
 
 
 def _run_scanned(command: list[str], env: dict, servers: Servers) -> int:

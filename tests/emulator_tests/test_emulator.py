@@ -505,3 +505,34 @@ def test_slow_subscriber_is_603(quick_servers):
         assert_error(trigger(quick_servers, token), 603, "timed out")
     finally:
         quick_servers.receiver.reset()
+
+
+def test_updates_are_partial_names_need_not_be_unique_and_unknown_deletes_are_fine(fresh, token):
+    fields = {"name": "twin", "url": fresh.receiver_url + "/twin", "events": ["login", "test", "login"],
+              "contentType": "application/x-www-form-urlencoded", "enabled": False, "secret": "s-1"}
+    first = api(fresh, "POST", "create-webhook", token, json=fields).json()["data"]
+    second = api(fresh, "POST", "create-webhook", token, json=fields).json()["data"]
+    assert first["webhookId"] != second["webhookId"] and first["events"] == ["login", "test"]
+    updated = api(fresh, "POST", "update-webhook", token, json={"webhookId": first["webhookId"], "url": fresh.receiver_url + "/x"}).json()["data"]
+    assert updated == dict(first, url=fresh.receiver_url + "/x", updatedAt=updated["updatedAt"])
+    assert_error(api(fresh, "POST", "update-webhook", token, json={"webhookId": first["webhookId"], "events": ["nope"]}), 400, "Unknown event")
+    assert api(fresh, "POST", "delete-webhook", token, json={"webhookIds": ["ffffffffffffffffffffffff"]}).json()["statusCode"] == 200
+
+
+def test_delivery_logs_record_the_headers_sent_with_the_secret_header(fresh, token):
+    trigger(fresh, token, requestHeaders={"X-Deploy": "1"})
+    [log] = api(fresh, "POST", "get-webhook-logs", token, json={"webhookId": fresh.webhooks["deploy"]}).json()["data"]["list"]
+    assert log["requestHeaders"]["x-authing-webhook-secret"] == fresh.webhook_secrets["deploy"]
+    assert log["requestHeaders"]["X-Deploy"] == "1" and log["requestHeaders"]["User-Agent"] == "authing-webhook@2.0"
+    assert_error(api(fresh, "POST", "get-webhook-logs", token, json={"webhookId": fresh.webhooks["deploy"], "limit": 51}), 400)
+
+
+def test_pages_of_at_most_50_over_many_webhooks(fresh, token):
+    ids = fresh.emulator.add_webhooks([{"userpoolId": fresh.userpool_id, "name": "bulk-%d" % n, "url": "http://127.0.0.1:9/h"}
+                                       for n in range(120)])
+    pages = [api(fresh, "GET", "list-webhooks", token, params={"page": page, "limit": 50}).json()["data"] for page in (1, 2, 3)]
+    assert [page["totalCount"] for page in pages] == [124] * 3 and [len(page["list"]) for page in pages] == [50, 50, 24]
+    assert ids[-1] == pages[2]["list"][-1]["webhookId"]
+    assert_error(api(fresh, "GET", "list-webhooks", token, params={"limit": 51}), 400)
+    fresh.emulator.reset()
+    assert api(fresh, "GET", "list-webhooks", token).json()["data"]["totalCount"] == 4

@@ -107,3 +107,34 @@ def test_wrong_secret_is_the_sdk_error(fresh, monkeypatch):
     with pytest.raises(GenAuthException):
         client.trigger_webhook(fresh.webhooks["deploy"])
     assert fresh.receiver.deliveries() == []
+
+
+def test_the_webhook_lifecycle_as_the_sdk_and_the_collection_send_it(client, fresh):
+    """create, update (partial), list, logs and delete, with the SDK's exact requests, and the answers the
+    collection's genauth_webhook and genauth_webhook_info read."""
+    created = client.create_webhook(content_type="application/json", events=["user:created"],
+                                    url=fresh.receiver_url + "/sdk", name="sdk", enabled=True, secret="sdk-secret")
+    hook = created["data"]
+    assert created["statusCode"] == 200 and hook["secret"] == "sdk-secret" and hook["enabled"] is True
+    [call] = fresh.emulator.requests("create-webhook")
+    assert json.loads(call["body"]) == {"name": "sdk", "url": fresh.receiver_url + "/sdk", "events": ["user:created"],
+                                        "contentType": "application/json", "enabled": True, "secret": "sdk-secret"}
+
+    updated = client.update_webhook(hook["webhookId"], events=["user:created", "login"])["data"]
+    assert updated["events"] == ["user:created", "login"]
+    assert {key: updated[key] for key in ("name", "url", "contentType", "enabled", "secret")} == {
+        key: hook[key] for key in ("name", "url", "contentType", "enabled", "secret")}
+    [call] = fresh.emulator.requests("update-webhook")
+    assert json.loads(call["body"]) == {"webhookId": hook["webhookId"], "events": ["user:created", "login"]}
+
+    listed = client.list_webhooks(page=1, limit=50)["data"]
+    assert listed["totalCount"] == 5 and hook["webhookId"] in {item["webhookId"] for item in listed["list"]}
+
+    assert client.trigger_webhook(hook["webhookId"], request_body={"n": 1})["statusCode"] == 200
+    logs = client.get_webhook_logs(hook["webhookId"], page=1, limit=50)["data"]
+    assert logs["totalCount"] == 1 and logs["list"][0]["requestHeaders"]["x-authing-webhook-secret"] == "sdk-secret"
+    assert set(logs["list"][0]) >= {"webhookId", "eventName", "requestBody", "requestHeaders", "responseStatusCode",
+                                    "responseHeaders", "responseBody", "timestamp", "success", "errorMessage"}
+
+    assert client.delete_webhook([hook["webhookId"], "ffffffffffffffffffffffff"])["statusCode"] == 200
+    assert client.get_webhook(hook["webhookId"])["statusCode"] == 404

@@ -47,6 +47,22 @@ def test_a_secret_sent_out_of_place_is_caught(fresh, secret_scan, place):
         secret_scan(fresh, [FakeRun()])
 
 
+def test_a_declared_webhook_secret_is_allowed_only_as_the_secret_field_of_a_create_or_update(fresh, secret_scan):
+    token = _token(fresh)
+    secret = fresh.declared_secrets["first"]
+    fields = {"name": "declared", "url": fresh.receiver_url + "/declared", "events": ["test"],
+              "contentType": "application/json"}
+    created = fresh.emulator.call("POST", "create-webhook", token, json=dict(fields, secret=secret)).json()["data"]
+    fresh.emulator.call("POST", "update-webhook", token, json={"webhookId": created["webhookId"],
+                                                               "secret": fresh.declared_secrets["second"]})
+    secret_scan(fresh, [FakeRun("ok", "{}")])
+    with pytest.raises(AssertionError, match=r"declared_secret\[first\] in the output"):
+        secret_scan(fresh, [FakeRun(output="x " + secret)])
+    fresh.emulator.call("POST", "update-webhook", token, json={"webhookId": created["webhookId"], "name": secret})
+    with pytest.raises(AssertionError, match=r"declared_secret\[first\] in body"):
+        secret_scan(fresh, [FakeRun()])
+
+
 @pytest.mark.parametrize("scenario", ["success", "check", "api_error", "refresh", "retry"])
 def test_secrets_a_server_echoes_back_are_masked_at_vvvv(ansible, scenario):
     """The fixture scans every run for every secret; here the servers also try hard to make one show."""

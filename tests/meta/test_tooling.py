@@ -97,7 +97,7 @@ def test_ansible_test_integration():
     # The documented playbook contract: every target, at -vvvv, with ansible-test's output scanned for secrets.
     output = ansible_test("--emulator", "--", "integration", "--venv", "--python", tools_python_version(),
                           "--color", "no", "-vvvv", timeout=900)
-    for target in ("genauth_webhook_trigger", "deploy_webhooks"):
+    for target in ("genauth_webhook_trigger", "deploy_webhooks", "genauth_webhook", "genauth_webhook_info"):
         assert "Running %s integration test script" % target in output, output[-3000:]
     scanned = re.search(r"harness: secret scan: (\d+) ansible-playbook runs; no secret in the ", output)
     assert scanned and int(scanned.group(1)) > 0, output[-3000:]
@@ -141,9 +141,10 @@ def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
     html = tmp_path / "html"
     ecosystem("docs", str(tmp_path), timeout=900)
     pages = html / "collections" / "genauth" / "management"
-    assert (pages / "genauth_webhook_trigger_module.html").is_file()
+    for module in ("genauth_webhook_trigger", "genauth_webhook", "genauth_webhook_info"):
+        assert (pages / ("%s_module.html" % module)).is_file(), module
     assert (pages / "genauth_webhook_callback.html").is_file()
-    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "notify_awx_ci"):
+    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "webhooks_as_code", "notify_awx_ci"):
         assert (pages / "docsite" / ("%s.html" % guide)).is_file(), guide
     for spec in glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml")):
         role = os.path.basename(os.path.dirname(os.path.dirname(spec)))

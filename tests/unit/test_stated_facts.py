@@ -14,7 +14,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.genauth.management.plugins.callback import genauth_webhook
+from ansible_collections.genauth.management.plugins.callback import genauth_webhook as genauth_webhook_callback
 from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
@@ -23,6 +23,10 @@ from ansible_collections.genauth.management.plugins.module_utils._parallel impor
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    CONTENT_TYPES, DEFAULT_CONTENT_TYPE, LOGS_LIMIT, PAGE_LIMIT,
+)
+from ansible_collections.genauth.management.plugins.modules import genauth_webhook, genauth_webhook_info
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,9 +53,11 @@ def description(options, name):
 
 CONNECTION_OPTIONS = yaml.safe_load(Connection.DOCUMENTATION)["options"]
 TRIGGER_OPTIONS = yaml.safe_load(genauth_webhook_trigger.DOCUMENTATION)["options"]
+INFO_OPTIONS = yaml.safe_load(genauth_webhook_info.DOCUMENTATION)["options"]
+WEBHOOK_OPTIONS = yaml.safe_load(genauth_webhook.DOCUMENTATION)["options"]
 ROLE_SPEC = yaml.safe_load(read("roles/deploy_webhooks/meta/argument_specs.yml"))["argument_specs"]["main"]["options"]
 ROLE_DEFAULTS = yaml.safe_load(read("roles/deploy_webhooks/defaults/main.yml"))
-CALLBACK_OPTIONS = yaml.safe_load(genauth_webhook.DOCUMENTATION)["options"]
+CALLBACK_OPTIONS = yaml.safe_load(genauth_webhook_callback.DOCUMENTATION)["options"]
 
 # Option docs: (the options, the option, its default and range sentence, or None, and other sentences).
 OPTION_DOCS = [
@@ -62,8 +68,9 @@ OPTION_DOCS = [
     (ROLE_SPEC, "deploy_webhooks_timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
     (ROLE_SPEC, "deploy_webhooks_retries", RETRIES.default, whole_number_sentence(RETRIES)),
     (ROLE_SPEC, "deploy_webhooks_concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
-    (CALLBACK_OPTIONS, "event", genauth_webhook.DEFAULT_EVENT, None),
-    (CALLBACK_OPTIONS, "notify_on", genauth_webhook.NOTIFY_ON[0], None),
+    (CALLBACK_OPTIONS, "event", genauth_webhook_callback.DEFAULT_EVENT, None),
+    (CALLBACK_OPTIONS, "notify_on", genauth_webhook_callback.NOTIFY_ON[0], None),
+    (INFO_OPTIONS, "logs_limit", LOGS_LIMIT.default, whole_number_sentence(LOGS_LIMIT)),
 ]
 
 
@@ -101,6 +108,31 @@ PROSE = [
     ("roles/deploy_webhooks/README.md", r"\(no connection, 429, 503\): (\d+) to (\d+)\.", (RETRIES.low, RETRIES.high)),
     ("roles/deploy_webhooks/README.md", r"triggered at once: (\d+) to (\d+)\.", (CONCURRENCY.low, CONCURRENCY.high)),
 ]
+
+
+# Text facts: (file, pattern, what its one group must say).
+TEXT_PROSE = [
+    ("docs/docsite/rst/webhooks_as_code.rst", r":ansopt:`genauth.management.genauth_webhook#module:content_type` \(``([^`]+)``\)",
+     DEFAULT_CONTENT_TYPE),
+]
+PROSE += [
+    ("docs/docsite/rst/webhooks_as_code.rst", r"``logs_limit``: (\d+) by default, at most (\d+)", (LOGS_LIMIT.default, LOGS_LIMIT.high)),
+    ("docs/docsite/rst/webhooks_as_code.rst", r"the\s+API\s+returns\s+at\s+most\s+(\d+)\s+webhooks\s+a\s+page", (PAGE_LIMIT,)),
+    ("docs/troubleshooting.md", r"`logs_limit: must be between (\d+) and (\d+)`", (LOGS_LIMIT.low, LOGS_LIMIT.high)),
+]
+
+
+@pytest.mark.parametrize("path, pattern, expected", TEXT_PROSE, ids=["%s: %s" % (row[0], row[1][:30]) for row in TEXT_PROSE])
+def test_text_prose_says_what_the_constants_say(path, pattern, expected):
+    matches = list(re.finditer(pattern, read(path)))
+    assert matches, "%s no longer says %r: update the sentence and this test together" % (path, pattern)
+    assert all(match.group(1) == expected for match in matches), path
+
+
+def test_the_content_type_choices_are_the_constant():
+    assert WEBHOOK_OPTIONS["content_type"]["choices"] == list(CONTENT_TYPES)
+    assert "default" not in WEBHOOK_OPTIONS["content_type"]  # a default applies on create only, never on update
+    assert "Defaults to V(%s) when the webhook is created" % DEFAULT_CONTENT_TYPE in description(WEBHOOK_OPTIONS, "content_type")
 
 
 @pytest.mark.parametrize("path, pattern, expected", PROSE, ids=["%s: %s" % (row[0], row[1][:30]) for row in PROSE])

@@ -10,6 +10,7 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import Ac
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.genauth.management.plugins.module_utils import _webhooks
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET, TRIGGER
 
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, TOKEN2, envelope, token_reply
@@ -174,3 +175,85 @@ def test_a_status_code_that_is_not_a_number_is_an_api_error_not_retried(mocked, 
     assert info.value.msg.startswith("GenAuth API error on trigger-webhook: odd (statusCode ")
     assert info.value.status_code is None and info.value.request_id == "r"
     assert len(calls_to(mocked, TRIGGER_URL)) == 1 and rec.warnings == []
+
+
+# ------------------------------------------------------------------- which calls are retried after what
+
+import requests  # noqa: E402  pylint: disable=wrong-import-position
+
+# Each endpoint, whether it is safe to repeat, and a request for it.
+ENDPOINT_CALLS = [
+    (_webhooks.TRIGGER, False, dict(json=BODY)),
+    (_webhooks.CREATE, False, dict(json={"name": "n", "url": "https://h.example/", "events": ["test"],
+                                         "contentType": "application/json"})),
+    (_webhooks.GET, True, dict(params={"webhookId": "wh1"})),
+    (_webhooks.LIST, True, dict(params={"page": 1, "limit": 50})),
+    (_webhooks.UPDATE, True, dict(json={"webhookId": "wh1", "enabled": False})),
+    (_webhooks.DELETE, True, dict(json={"webhookIds": ["wh1"]})),
+    (_webhooks.LOGS, True, dict(json={"webhookId": "wh1"})),
+    (_webhooks.EVENT_LIST, True, dict()),
+]
+# Failures after the request may have been processed: (id, what the mocked server does).
+AMBIGUOUS_FAILURES = [
+    ("read-timeout", dict(body=requests.exceptions.ReadTimeout("read timed out"))),
+    ("dropped-connection", dict(body=requests.exceptions.ConnectionError("Connection aborted."))),
+    ("truncated-body", dict(body=requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"))),
+    ("http-502", dict(status=502, body="<html>Bad Gateway</html>")),
+    ("http-504", dict(status=504, body="<html>Gateway Timeout</html>")),
+]
+
+
+@pytest.mark.parametrize("failure", [row[1] for row in AMBIGUOUS_FAILURES], ids=[row[0] for row in AMBIGUOUS_FAILURES])
+@pytest.mark.parametrize("endpoint, idempotent, kwargs", ENDPOINT_CALLS, ids=[row[0].name for row in ENDPOINT_CALLS])
+def test_calls_that_may_have_been_processed_are_repeated_only_when_safe(mocked, rec, endpoint, idempotent, kwargs, failure):
+    url = API + endpoint.name
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.add(endpoint.method, url, **failure)
+    mocked.add(endpoint.method, url, json=envelope({"ok": True}))
+    assert endpoint.idempotent is idempotent
+    if idempotent:
+        assert client(rec).call(endpoint, **kwargs).data == {"ok": True}
+        assert len(calls_to(mocked, url)) == 2
+        assert len(rec.warnings) == 1 and "retry 1 of 3" in rec.warnings[0]
+    else:
+        with pytest.raises(GenAuthError) as info:
+            client(rec).call(endpoint, **kwargs)
+        assert len(calls_to(mocked, url)) == 1 and rec.warnings == []
+        if "status" not in failure:
+            assert "so it was not retried" in info.value.msg
+
+
+@pytest.mark.parametrize("endpoint, idempotent, kwargs", ENDPOINT_CALLS, ids=[row[0].name for row in ENDPOINT_CALLS])
+def test_a_500_is_reported_even_for_calls_safe_to_repeat(mocked, rec, endpoint, idempotent, kwargs):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.add(endpoint.method, API + endpoint.name, status=500, body="oops")
+    with pytest.raises(GenAuthError):
+        client(rec).call(endpoint, **kwargs)
+    assert len(calls_to(mocked, API + endpoint.name)) == 1 and rec.warnings == []
+
+
+def test_an_idempotent_call_that_keeps_timing_out_says_it_was_retried(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply())
+    for dummy in range(3):
+        mocked.get(API + "get-webhook", body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(GenAuthError) as info:
+        client(rec, retries=2).call(GET, params={"webhookId": "wh1"})
+    assert len(calls_to(mocked, API + "get-webhook")) == 3 and len(rec.warnings) == 2
+    assert "no answer within 30 s (timeout)" in info.value.msg
+    assert "safe to repeat, so it is retried" in info.value.msg and "not retried" not in info.value.msg
+
+
+def test_the_token_request_is_safe_to_repeat(mocked, rec):
+    """Fetching a token has no effect but a new token; one whose answer was lost is simply never used."""
+    mocked.post(TOKEN_URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER_URL, json=envelope({"response": 1}))
+    assert client(rec).call(TRIGGER, json=BODY).data == {"response": 1}
+    assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(calls_to(mocked, TRIGGER_URL)) == 1
+
+
+def test_a_tls_failure_is_not_retried_even_when_safe_to_repeat(mocked, rec):
+    mocked.post(TOKEN_URL, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(GenAuthError, match="TLS failure"):
+        client(rec).call(GET, params={"webhookId": "wh1"})
+    assert len(mocked.calls) == 1

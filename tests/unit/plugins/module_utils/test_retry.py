@@ -60,6 +60,31 @@ def test_what_is_retryable(http_status, status_code, expected):
     assert RetryPolicy.is_retryable(error) is expected
 
 
+@pytest.mark.parametrize("error", [
+    GenAuthError("timeout or dropped connection", no_answer=True),
+    GenAuthError("gateway", http_status=502, status_code=502),
+    GenAuthError("gateway timeout", http_status=504, status_code=504),
+    GenAuthError("envelope 502", http_status=200, status_code=502),
+    GenAuthError("envelope 504", http_status=200, status_code=504),
+], ids=["no-answer", "http-502", "http-504", "envelope-502", "envelope-504"])
+def test_what_may_have_been_processed_is_retried_only_for_idempotent_calls(error):
+    assert RetryPolicy.is_retryable(error, idempotent=True)
+    assert not RetryPolicy.is_retryable(error, idempotent=False)
+    assert not RetryPolicy.is_retryable(error)  # at most once unless a call is declared safe
+    assert RetryPolicy(retries=1).delay_before_retry(error, 0, idempotent=True) is not None
+    assert RetryPolicy(retries=1).delay_before_retry(error, 0) is None
+
+
+@pytest.mark.parametrize("error", [
+    GenAuthError("GenAuth's own 500", http_status=500, status_code=500),
+    GenAuthError("envelope 500", http_status=200, status_code=500),
+    GenAuthError("not found", http_status=200, status_code=404),
+    GenAuthError("TLS failure or a request that could not be built"),
+], ids=["http-500", "envelope-500", "envelope-404", "no-transport-fact"])
+def test_idempotent_calls_still_report_what_a_retry_would_not_fix(error):
+    assert not RetryPolicy.is_retryable(error, idempotent=True)
+
+
 def test_connection_not_made_is_retryable():
     assert RetryPolicy.is_retryable(GenAuthError("x", connect_failed=True))
 

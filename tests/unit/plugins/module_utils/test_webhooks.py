@@ -184,3 +184,87 @@ def test_a_list_of_webhooks_holds_each_item_to_the_rules_of_one():
         webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2", "request_headers": {"X": "a\nb"}}])
     assert "webhooks: lists %d webhooks; the limit is %d per task" % (MAX_WEBHOOKS + 1, MAX_WEBHOOKS) in refused(
         webhook_id=None, webhooks=[{"webhook_id": "wh1"}] * (MAX_WEBHOOKS + 1))
+
+
+# ---------------------------------------------------------------------------------------------- a declared webhook
+
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (  # noqa: E402
+    DECLARED_RULES, EVENT_SUGGESTIONS, catalogue_names, creation_fields, plan_update, unknown_events,
+)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("name", "", "name: must be a non-empty string"),
+    ("name", "a\x07b", "name: must not contain control characters"),
+    ("url", "hooks.example.com", "url: must start with http:// or https://"),
+    ("url", "https://", "url: must name a host"),
+    ("url", "https://h.example:99999/", "url: has an invalid host or port"),
+    ("url", "https://h.example/a b", "url: must not contain whitespace"),
+    ("events", [], "events: must list at least one event name"),
+    ("events", ["test", ""], "events[1]: must be an event name"),
+    ("secret", "", "secret: must be a non-empty string"),
+    ("secret", "a\r\nb", "secret: must not contain control characters"),
+    ("secret", "\u5bc6\u94a5", "secret: must contain only Latin-1 characters"),
+    ("webhook_id", "a b", "webhook_id: must not contain whitespace"),
+])
+def test_declared_webhook_rules(option, value, message):
+    with pytest.raises(InvalidOptions) as info:
+        validate(build_schema(DECLARED_RULES), {option: value})
+    assert message in str(info.value)
+
+
+def test_declared_values_are_normalised():
+    checked = validate(build_schema(DECLARED_RULES), {"events": ["b", "a", "b"], "url": "http://127.0.0.1:8/h",
+                                                      "secret": "caf\u00e9-s3cret"})
+    assert checked["events"] == ["b", "a"] and checked["url"] == "http://127.0.0.1:8/h"
+
+
+def test_defaults_apply_on_create_only():
+    options = {"name": "n", "url": "https://h.example/", "events": ["test"], "content_type": None, "enabled": None,
+               "secret": None, "update_secret": "always"}
+    assert creation_fields(options) == {"name": "n", "url": "https://h.example/", "events": ["test"],
+                                        "contentType": "application/json", "enabled": True, "secret": None}
+    existing = dict(WEBHOOK, contentType="application/x-www-form-urlencoded", enabled=False, url="https://h.example/")
+    assert plan_update(existing, dict(options, name="n")) == ({}, False)
+
+
+def test_unknown_events_name_the_closest_valid_ones():
+    known = ["test", "login", "register", "user:created", "user:updated", "user:deleted"]
+    assert unknown_events(["test", "login"], known) is None
+    message = unknown_events(["user:creatd", "registr", "@@@"], known)
+    assert message.startswith("Invalid options: events: unknown events 'user:creatd' (did you mean 'user:created'")
+    assert "'registr' (did you mean 'register'?)" in message and "'@@@' (no similar event)" in message
+    assert message.count("did you mean") == 2 and "GenAuth offers: login, register, test, user:created" in message
+    suggestions = message.split("did you mean ")[1].split("?")[0].split(", ")
+    assert 1 <= len(suggestions) <= EVENT_SUGGESTIONS
+
+
+@pytest.mark.parametrize("event_list, names", [
+    ({"events": [{"value": "test"}, {"value": 3}, "login", None]}, ["test", "login"]),
+    ({"events": "test"}, []), (None, []), ([], []),
+])
+def test_catalogue_names_tolerate_odd_answers(event_list, names):
+    assert catalogue_names(event_list) == names
+
+
+def test_recent_logs_read_pages_of_the_page_limit(mocked, api):
+    for page in (1, 2):
+        mocked.post(API + "get-webhook-logs", json=envelope({"totalCount": 120, "list": [{"n": page}] * PAGE_LIMIT}))
+    assert len(api.recent_logs("wh1", 60)) == 60
+    assert [sent(call) for call in mocked.calls] == [
+        {"webhookId": "wh1", "page": 1, "limit": PAGE_LIMIT}, {"webhookId": "wh1", "page": 2, "limit": PAGE_LIMIT}]
+
+
+def test_find_by_id_treats_404_as_none_and_reports_other_errors(mocked, api):
+    mocked.get(API + "get-webhook", json={"statusCode": 404, "message": "not found", "requestId": "r"})
+    mocked.get(API + "get-webhook", json={"statusCode": 403, "message": "forbidden", "requestId": "r"})
+    assert api.find(webhook_id="wh1") == []
+    with pytest.raises(GenAuthError, match="forbidden"):
+        api.find(webhook_id="wh1")
+
+
+def test_webhook_result_masks_and_says_whether_there_is_a_secret():
+    from ansible_collections.genauth.management.plugins.module_utils._webhooks import webhook_result
+    assert webhook_result(WEBHOOK) == dict(WEBHOOK, secret=SECRET_MASK, has_secret=True)
+    assert webhook_result(dict(WEBHOOK, secret=""))["has_secret"] is False
+    assert webhook_result(None) == {} and webhook_result({}) == {}

@@ -1,0 +1,302 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: genauth_webhook
+short_description: Declare a GenAuth webhook as code
+version_added: 0.1.0
+description:
+  - Creates, updates or removes a webhook of a GenAuth (or Authing) user pool through the Management API V3,
+    so that the webhook lives in a repository, is reviewed, and is promoted from one user pool to the next.
+  - Finds the webhook by O(webhook_id), or else by O(name). Without O(webhook_id), no webhook with that name
+    means a new one is created, one means that one is updated, and several mean the task fails, naming their
+    IDs, and changes nothing.
+  - Compares normalised values (O(events) as a set) and sends only the fields that differ. When nothing
+    differs, nothing is written and the task reports no change.
+  - An option the task leaves out leaves that field of an existing webhook as it is. Defaults
+    (O(content_type), O(enabled)) apply only when a webhook is created.
+author:
+  - genauth.management maintainers (@genauth-ansible)
+extends_documentation_fragment:
+  - genauth.management.connection
+  - genauth.management.attributes
+  - genauth.management.attributes.actiongroup_genauth
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the webhook (and the event catalogue when events would be sent) but writes nothing,
+        and returns the same RV(ignore:changed), RV(webhook_id) (when known), and C(diff) as a real run.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the declared fields (O(name), O(url), O(events) as a sorted set, the content type,
+        O(enabled)), and the secret masked. A changed secret shows as a change without either value.
+options:
+  state:
+    description:
+      - V(present) creates or updates the webhook; V(absent) removes it.
+      - Removing a webhook that does not exist is not a change.
+    type: str
+    choices: [present, absent]
+    default: present
+  webhook_id:
+    description:
+      - ID of an existing webhook. With it, O(name) may change the webhook's name.
+      - A webhook with this ID must exist for V(present); a webhook is never created with a given ID.
+      - Give O(webhook_id), O(name), or both.
+    type: str
+  name:
+    description:
+      - Name of the webhook. Without O(webhook_id), the webhook is found by this name.
+      - Required to create a webhook.
+    type: str
+  url:
+    description:
+      - The subscriber's URL, which GenAuth posts each event to. An C(http) or C(https) URL with a host.
+      - Required to create a webhook.
+    type: str
+  events:
+    description:
+      - Names of the events that trigger the webhook, such as V(user:created) or V(login).
+      - Compared as a set, so their order and repeats do not matter.
+      - Checked against GenAuth's event catalogue (C(get-webhook-event-list)) before anything is written; an
+        unknown name is refused with the closest valid names.
+      - Required to create a webhook.
+    type: list
+    elements: str
+  content_type:
+    description:
+      - How GenAuth encodes the body it posts to the subscriber.
+      - Defaults to V(application/json) when the webhook is created; left as it is on an existing webhook
+        when not given.
+    type: str
+    choices: [application/json, application/x-www-form-urlencoded]
+  enabled:
+    description:
+      - Whether GenAuth delivers the webhook's events.
+      - Defaults to V(true) when the webhook is created; left as it is on an existing webhook when not given.
+    type: bool
+  secret:
+    description:
+      - The secret GenAuth sends with every delivery (in the C(x-authing-webhook-secret) header), so that the
+        subscriber can check where a delivery comes from.
+      - Never shown in output, results or diff. When not given, the webhook's secret is left as it is.
+      - See O(update_secret) for what happens when GenAuth does not show the current secret.
+    type: str
+  update_secret:
+    description:
+      - What to do with O(secret) for an existing webhook whose current secret GenAuth does not return, or
+        returns masked, so that it cannot be compared.
+      - V(always) sends O(secret) on every run, which reports a change each time.
+      - V(on_create) sets O(secret) only when the webhook is created and never touches an existing
+        webhook's secret.
+      - When GenAuth returns the current secret, it is compared like any other field, so an unchanged
+        secret is no change with either value.
+    type: str
+    choices: [always, on_create]
+    default: always
+notes:
+  - Invalid options are refused before any network call, and unknown event names before anything is written.
+  - Reading the webhook, updating and deleting it are safe to repeat, so they are also retried after a
+    timeout, a dropped connection, or HTTP 502 or 504 (see O(retries)). Creating one is not, so it is retried
+    only when the call surely was not processed, and a retry never creates a second webhook.
+seealso:
+  - module: genauth.management.genauth_webhook_info
+  - module: genauth.management.genauth_webhook_trigger
+  - name: GenAuth Management API, webhooks
+    description: The API calls this module makes.
+    link: https://docs.genauth.ai/
+"""
+
+EXAMPLES = r"""
+- name: Declare the deployment webhook (created the first time, updated when the task changes)
+  genauth.management.genauth_webhook:
+    host: https://api.genauth.ai
+    access_key_id: "{{ genauth_access_key_id }}"
+    access_key_secret: "{{ genauth_access_key_secret }}"
+    name: deploy notifications
+    url: https://hooks.example.com/genauth
+    events:
+      - user:created
+      - user:updated
+    secret: "{{ vault_deploy_hook_secret }}"
+  register: deploy_hook
+
+- name: Use the webhook's ID in a later task
+  ansible.builtin.debug:
+    msg: "Webhook {{ deploy_hook.webhook_id }} has a secret: {{ deploy_hook.webhook.has_secret }}"
+
+- name: Rotate the webhook's secret (the diff shows a change, never the values)
+  genauth.management.genauth_webhook:
+    name: deploy notifications
+    secret: "{{ vault_deploy_hook_new_secret }}"
+  diff: true
+
+- name: Set the secret only when the webhook is created, for an API that does not return it
+  genauth.management.genauth_webhook:
+    name: audit
+    url: https://audit.example.com/genauth
+    events: [login]
+    secret: "{{ vault_audit_hook_secret }}"
+    update_secret: on_create
+
+- name: Rename a webhook, found by its ID
+  genauth.management.genauth_webhook:
+    webhook_id: 6229ffaxxxxxxxxcade3e3d9
+    name: deploy notifications (production)
+
+- name: Remove the webhook
+  genauth.management.genauth_webhook:
+    name: deploy notifications
+    state: absent
+
+- name: Set the connection once for every GenAuth task of a block
+  module_defaults:
+    group/genauth.management.genauth:
+      host: https://genauth.example.internal
+      access_key_id: "{{ vault_genauth_access_key_id }}"
+      access_key_secret: "{{ vault_genauth_access_key_secret }}"
+  block:
+    - name: Pause the audit webhook, leaving everything else as it is
+      genauth.management.genauth_webhook:
+        name: audit
+        enabled: false
+"""
+
+RETURN = r"""
+webhook_id:
+  description: The ID of the webhook the task declared (created, updated, left as it was, or removed).
+  returned: success; null when O(state=absent) found no webhook, or in check mode when the webhook would be created
+  type: str
+  sample: 6229ffaxxxxxxxxcade3e3d9
+webhook:
+  description:
+    - The webhook after the run, as GenAuth describes it, with its C(secret) masked and RV(webhook.has_secret)
+      added. In check mode, the webhook as a real run would leave it.
+    - An empty dictionary when O(state=absent).
+  returned: success
+  type: dict
+  contains:
+    webhookId:
+      description: The webhook's ID (not known in check mode for a webhook that would be created).
+      type: str
+    name:
+      description: The webhook's name.
+      type: str
+    url:
+      description: The subscriber's URL.
+      type: str
+    contentType:
+      description: C(application/json) or C(application/x-www-form-urlencoded).
+      type: str
+    enabled:
+      description: Whether the webhook is enabled.
+      type: bool
+    events:
+      description: The events the webhook subscribes to.
+      type: list
+      elements: str
+    secret:
+      description: V(********) when the webhook has a secret, empty when it has none.
+      type: str
+    has_secret:
+      description: Whether the webhook has a secret (as far as GenAuth shows it).
+      type: bool
+    createdAt:
+      description: When the webhook was created (ISO 8601), as GenAuth reports it.
+      type: str
+    updatedAt:
+      description: When the webhook was last changed (ISO 8601), as GenAuth reports it.
+      type: str
+  sample:
+    webhookId: 6229ffaxxxxxxxxcade3e3d9
+    name: deploy notifications
+    url: https://hooks.example.com/genauth
+    contentType: application/json
+    enabled: true
+    events: ["user:created", "user:updated"]
+    secret: "********"
+    has_secret: true
+    createdAt: "2026-11-02T09:14:03.120Z"
+    updatedAt: "2026-11-29T13:20:41.007Z"
+diff:
+  description:
+    - The declared fields before and after (C(name), C(url), C(events) sorted, C(contentType), C(enabled),
+      C(secret) masked); the same in check mode and in a real run.
+    - A changed secret shows as V(******** (changed\)) after, never as its value.
+  returned: in diff mode
+  type: dict
+  contains:
+    before:
+      description: The fields before the run; empty when the webhook did not exist.
+      type: dict
+    after:
+      description: The fields after the run; empty when the webhook is removed.
+      type: dict
+  sample:
+    before: {"name": "deploy", "url": "https://hooks.example.com/genauth", "events": ["test"],
+             "contentType": "application/json", "enabled": true, "secret": "********"}
+    after: {"name": "deploy", "url": "https://hooks.example.com/genauth", "events": ["login", "test"],
+            "contentType": "application/json", "enabled": true, "secret": "********"}
+status_code:
+  description: The C(statusCode) of a failed API call (or the HTTP status when no envelope came back).
+  returned: on API errors
+  type: int
+  sample: 404
+api_code:
+  description: The envelope's C(apiCode), a number or a string as the API sent it.
+  returned: on API errors that carry one
+  type: raw
+  sample: 1404
+request_id:
+  description: The envelope's C(requestId), to quote to GenAuth support.
+  returned: on API errors that carry one
+  type: str
+  sample: 934108e5-9fbf-4d24-8da1-c330328abd6c
+http_status:
+  description: The HTTP status of the failed answer, when one arrived.
+  returned: on API and HTTP errors
+  type: int
+  sample: 200
+"""
+
+from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
+from ansible_collections.genauth.management.plugins.module_utils._resource import UPDATE_SECRET_CHOICES
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    CONTENT_TYPES, DECLARED_RULES, WebhookAPI, declare_webhook,
+)
+
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    webhook_id=dict(type="str"),
+    name=dict(type="str"),
+    url=dict(type="str"),
+    events=dict(type="list", elements="str"),
+    content_type=dict(type="str", choices=list(CONTENT_TYPES)),
+    enabled=dict(type="bool"),
+    secret=dict(type="str", no_log=True),
+    update_secret=dict(type="str", default=UPDATE_SECRET_CHOICES[0], choices=list(UPDATE_SECRET_CHOICES)),
+)
+
+
+def main():
+    module = GenAuthModule(
+        argument_spec=ARGUMENT_SPEC,
+        rules=DECLARED_RULES,
+        required_one_of=[("webhook_id", "name")],
+        supports_check_mode=True,
+    )
+    result = dict(changed=False)
+    with module.reporting_errors(result), module.client() as client:
+        result.update(declare_webhook(WebhookAPI(client), module.options, module.check_mode, module.treat_as_secret))
+    if not module._diff:
+        del result["diff"]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

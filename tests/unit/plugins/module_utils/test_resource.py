@@ -1,0 +1,97 @@
+"""The rules every declarative and info module shares: pages, names, comparing, the secret, masking and the diff."""
+
+import pytest
+
+from ansible_collections.genauth.management.plugins.module_utils._resource import (
+    SECRET_CHANGED, SECRET_MASK, as_set, changed_fields, comparable, diff, find_by_name, is_readable_secret, masked,
+    read_pages, redact, secret_needs_sending,
+)
+
+
+def pager(count, total="count", page_limit=50):
+    pages = []
+
+    def fetch(page, limit):
+        pages.append((page, limit))
+        items = list(range(count))[(page - 1) * limit:page * limit]
+        return items, count if total == "count" else total
+    return fetch, pages
+
+
+@pytest.mark.parametrize("count, total, most, expected_pages", [
+    (0, "count", None, 1), (50, "count", None, 1), (51, "count", None, 2), (120, "count", None, 3),
+    (120, None, None, 3),  # no totalCount: a short page ends it
+    (120, 10, None, 1),  # a wrong totalCount cannot make it read forever
+    (120, "count", 60, 2), (120, "count", 50, 1), (120, "count", 200, 3),
+])
+def test_read_pages(count, total, most, expected_pages):
+    fetch, pages = pager(count, total)
+    items = read_pages(fetch, 50, most=most)
+    expected = list(range(count))[:most] if most else list(range(count))
+    assert items == (expected if total != 10 else list(range(50)))
+    assert [page for page, limit in pages] == list(range(1, expected_pages + 1))
+    assert set(limit for page, limit in pages) == {50}
+
+
+def test_find_by_name_finds_none_one_or_several():
+    items = [{"name": "a", "id": 1}, {"name": "b", "id": 2}, {"name": "a", "id": 3}, None]
+    assert [item["id"] for item in find_by_name(items, "a")] == [1, 3]
+    assert find_by_name(items, "A") == [] and len(find_by_name(items, "b")) == 1
+
+
+def test_lists_compared_as_sets():
+    assert as_set(["b", "a", "b"]) == as_set(["a", "b"]) == ["a", "b"] and as_set(None) == []
+    current = {"events": ["a", "b"], "name": "n", "enabled": False}
+    wanted = {"events": ["b", "a", "a"], "name": "n", "enabled": None, "url": None}
+    assert changed_fields(current, wanted, {"events": as_set}) == {}
+    assert changed_fields(current, dict(wanted, enabled=True, events=["a"]), {"events": as_set}) == {
+        "enabled": True, "events": ["a"]}
+
+
+@pytest.mark.parametrize("value, readable", [
+    ("s3cret", True), ("", False), (None, False), ("********", False), ("ab***yz", False), ("a*b", True),
+])
+def test_what_counts_as_a_secret_shown_in_clear(value, readable):
+    assert is_readable_secret(value) is readable
+
+
+@pytest.mark.parametrize("current, wanted, creating, update_secret, expected", [
+    ("old", None, False, "always", False),  # not given: never touched
+    ("old", "old", False, "always", False),  # shown and equal
+    ("old", "new", False, "on_create", True),  # shown and different: a change, whatever update_secret says
+    ("********", "new", False, "always", True),  # hidden: always sends
+    ("********", "new", False, "on_create", False),  # hidden: on_create leaves it
+    ("", "new", False, "always", True),
+    (None, "new", False, "on_create", False),
+    ("", "new", True, "on_create", True),  # a new resource gets its secret
+    ("ab***cd", "ab***cd", False, "always", False),  # a secret that looks masked but is the one given
+])
+def test_when_a_secret_is_sent(current, wanted, creating, update_secret, expected):
+    assert secret_needs_sending(current, wanted, creating, update_secret) is expected
+
+
+def test_masked_and_comparable_hide_secrets_and_server_fields():
+    resource = {"name": "n", "secret": "s3cret", "events": ["b", "a"], "updatedAt": "t1"}
+    assert masked(resource, ("secret",)) == dict(resource, secret=SECRET_MASK) and resource["secret"] == "s3cret"
+    assert masked(dict(resource, secret=""), ("secret",))["secret"] == ""
+    assert comparable(resource, ("name", "events", "secret"), {"events": as_set}, ("secret",)) == {
+        "name": "n", "events": ["a", "b"], "secret": SECRET_MASK}
+    assert comparable(None, ("name",)) == {}
+
+
+def test_diff_shows_a_changed_secret_without_either_value():
+    before = {"name": "n", "secret": "old", "updatedAt": "t0"}
+    after = {"name": "n", "secret": "new", "updatedAt": "t1"}
+    shown = diff(before, after, ("name", "secret"), secret_fields=("secret",), changed_secrets=("secret",))
+    assert shown == {"before": {"name": "n", "secret": SECRET_MASK}, "after": {"name": "n", "secret": SECRET_CHANGED}}
+    assert diff(before, None, ("name",)) == {"before": {"name": "n"}, "after": {}}
+    # A removed resource has no secret to show as changed.
+    assert diff(before, None, ("secret",), secret_fields=("secret",), changed_secrets=("secret",))["after"] == {}
+
+
+def test_redact_masks_secrets_everywhere_and_secret_keys_in_any_case():
+    value = {"Headers": {"X-Token": "abc", "x-other": "has abc inside", "x-empty-token": ""},
+             "list": ["abc", 1, None, {"X-TOKEN": 5}], "n": 3}
+    assert redact(value, ["abc", "", None], secret_keys=("x-token", "x-empty-token")) == {
+        "Headers": {"X-Token": SECRET_MASK, "x-other": "has %s inside" % SECRET_MASK, "x-empty-token": ""},
+        "list": [SECRET_MASK, 1, None, {"X-TOKEN": SECRET_MASK}], "n": 3}
