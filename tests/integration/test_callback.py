@@ -2,7 +2,7 @@
 users do it: ANSIBLE_CALLBACKS_ENABLED and the GENAUTH_* variables (or ansible.cfg).
 
 Each run is at -vvvv and scanned for secrets by the conftest. What the callback decides on its own (the body from
-the stats, every message) is tests/unit/plugins/callback/test_genauth_webhook.py's.
+the stats, every message) is tests/unit/plugins/callback/test_genauth_webhook_callback.py's.
 """
 
 import uuid
