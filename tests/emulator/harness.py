@@ -123,6 +123,10 @@ class EmulatorControl(_ControlClient):
     def reset(self) -> None:
         self._control("POST", "reset")
 
+    def configure(self, api_latency: float) -> dict:
+        """Make every API call wait ``api_latency`` seconds before it is processed, until the next reset."""
+        return self._control("POST", "config", {"api_latency": api_latency})
+
     def state(self) -> dict:
         return self._control("GET", "state")
 
