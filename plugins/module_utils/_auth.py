@@ -54,7 +54,8 @@ def refresh_time(now, expires_in=None, exp_claim=None, iat_claim=None):
     return now + seconds - margin
 
 
-def _utc(timestamp):
+def utc_iso(timestamp):
+    """An epoch time as ISO 8601 in UTC, to the second (``2026-05-01T12:00:00Z``)."""
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -98,6 +99,8 @@ class AccessKeyToken(object):
         self._clock = clock
         self._token = None
         self._expires_at = None
+        # The current token's lifetime as issued: (seconds, epoch time it lapses), when known.
+        self.lifetime = None
         self._lock = threading.Lock()
         # The error of the last fetch while it stands: callers that were waiting for that fetch get it too,
         # rather than each fetching again (with its own retries) from an endpoint that just failed.
@@ -147,7 +150,12 @@ class AccessKeyToken(object):
             self._on_token(token)
         # Without expires_in or exp, only a 401 refreshes it.
         claims = token_claims(token)
-        return token, refresh_time(self._clock(), data.get("expires_in"), claims.get("exp"), claims.get("iat"))
+        now = self._clock()
+        seconds = _number(data.get("expires_in"))
+        if seconds is None and _number(claims.get("exp")) is not None:
+            seconds = _number(claims.get("exp")) - now
+        self.lifetime = (seconds, now + seconds) if seconds is not None else None
+        return token, refresh_time(now, data.get("expires_in"), claims.get("exp"), claims.get("iat"))
 
     def fetch_new(self, fetch):
         """Fetch a token now, whatever is cached: the token a caller holds is known to be unusable."""
@@ -187,7 +195,7 @@ class TokenWithKeyPair(object):
                 self._replaced = True
                 self._warn("The access_token given expires at %s (its exp claim) and was not used; fetched a new "
                            "token with the access key pair. Log in again (genauth.management.genauth_token) to "
-                           "spare later tasks this call." % _utc(self._exp))
+                           "spare later tasks this call." % utc_iso(self._exp))
         return self._given if not self._replaced else self._key_pair.token(fetch)
 
     def renew(self, rejected, fetch):

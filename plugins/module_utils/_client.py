@@ -137,8 +137,13 @@ class GenAuthClient(object):
 
     def authenticate(self):
         """Get the management token now (when it comes from the access key pair), so that a credentials
-        problem fails once, before a batch of calls, rather than in each of them."""
-        self._auth.token(self._fetch_token)
+        problem fails once, before a batch of calls, rather than in each of them. Returns the token."""
+        return self._auth.token(self._fetch_token)
+
+    @property
+    def auth(self):
+        """The token source (``_auth``), for what it knows of the current token (``AccessKeyToken.lifetime``)."""
+        return self._auth
 
     def _fetch_token(self, payload):
         return self._with_retries(TOKEN_ENDPOINT, None, payload, {})

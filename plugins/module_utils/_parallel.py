@@ -17,7 +17,7 @@ from ansible_collections.genauth.management.plugins.module_utils._validation imp
 # How many calls run at once (the ``concurrency`` option). The default overlaps the latency of a handful of
 # subscribers without looking like a flood to GenAuth's rate limiter; the limit keeps a typo
 # (concurrency: 1000) from opening a thousand connections.
-CONCURRENCY = Bounds(low=1, high=32, default=8)
+CONCURRENCY = Bounds(low=1, high=32, default=16)
 
 
 class Outcome(object):
