@@ -15,13 +15,14 @@ import pytest
 import yaml
 
 from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
+from ansible_collections.genauth.management.plugins.module_utils._auth import EXPIRY_MARGIN
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
 )
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS, PAGE_LIMIT
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -95,6 +96,12 @@ PROSE = [
      (TIMEOUT.low, TIMEOUT.high)),
     ("roles/deploy_webhooks/README.md", r"\(no connection, 429, 503\): (\d+) to (\d+)\.", (RETRIES.low, RETRIES.high)),
     ("roles/deploy_webhooks/README.md", r"triggered at once: (\d+) to (\d+)\.", (CONCURRENCY.low, CONCURRENCY.high)),
+    ("plugins/doc_fragments/connection.py", r"lapses within (\d+) seconds, or within half its lifetime",
+     (EXPIRY_MARGIN,)),
+    ("README.md", r"its `exp` claim says so, or it lapses within (\d+) seconds", (EXPIRY_MARGIN,)),
+    ("docs/troubleshooting.md", r"about to \(within (\d+) seconds, or half its lifetime", (EXPIRY_MARGIN,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"C\(list-webhooks\) \((\d+) webhooks a page\)", (PAGE_LIMIT,)),
+    ("README.md", r"one page of\s+`list-webhooks` \((\d+) webhooks\)", (PAGE_LIMIT,)),
 ]
 
 
