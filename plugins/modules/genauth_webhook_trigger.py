@@ -92,7 +92,7 @@ options:
       - Third, an unknown webhook is reported by the trigger call's own error (C(trigger-webhook) answers that
         the webhook is not found) rather than by the lookup's; nothing is delivered either way.
       - Fourth, no warning says that a webhook is disabled.
-      - In check mode the lookup always happens: it is all that check mode can prove.
+      - In check mode the lookup always happens, because it is all that check mode can prove.
       - With O(webhooks), the lookups are made together before any trigger (see O(webhooks)).
     type: bool
     default: true

@@ -738,8 +738,8 @@ def build_breakdown(runs: list[dict], rows: list[dict], overhead: dict, latencie
 
 def print_summary(report: dict) -> None:
     log("")
-    log("%-7s %-8s %5s %-4s %12s %10s %10s %12s" % ("API", "receiver", "N", "meth", "median wall", "ratio/(c)",
-                                                     "calls/trg", "peak RSS MiB"))
+    log("%-7s %-8s %5s %-4s %12s %10s %10s %12s" % (
+        "API", "receiver", "N", "meth", "median wall", "ratio/(c)", "calls/trg", "peak RSS MiB"))
     for cell in report["cells"]:
         log("%4d ms %5d ms %5d %-4s %11.3fs %10s %10.2f %12.0f" % (
             cell["api_latency_ms"], cell["latency_ms"], cell["n"], "(%s)" % cell["method"], cell["wall_median_s"],
