@@ -159,7 +159,8 @@ def test_refresh_time_keeps_a_margin_of_at_most_half_the_lifetime():
 
 
 def given_with_pair(claims, now, warnings, on_token=None):
-    clock = lambda: now[0]  # noqa: E731
+    def clock():
+        return now[0]
     pair = AccessKeyToken("id", "secret", on_token=on_token, clock=clock)
     return TokenWithKeyPair(jwt(claims), pair, warn=warnings.append, clock=clock)
 

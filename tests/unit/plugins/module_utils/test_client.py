@@ -204,4 +204,4 @@ def test_only_a_token_keeps_todays_message(mocked, rec):
     (dict(access_key_id="pool-1", access_key_secret="s", access_token="t"), TokenWithKeyPair),
 ])
 def test_auth_from_options_picks_the_token_source(credentials, kind):
-    assert type(auth_from_options(credentials, warn=None, on_secret=None)) is kind
+    assert auth_from_options(credentials, warn=None, on_secret=None).__class__ is kind
