@@ -22,6 +22,8 @@ description:
   - "The task's result is hidden from Ansible's output, as with C(no_log), because it holds the token; the
     registered variable keeps every field. Put C(no_log: true) on the task all the same: it also keeps the
     token out of any callback or log that records results before they are hidden."
+  - A failure holds no token, so the module does not hide it; C(no_log) on the task hides its message too, so
+    remove C(no_log) while you find out why the module fails.
 author:
   - genauth.management maintainers (@genauth-ansible)
 extends_documentation_fragment:

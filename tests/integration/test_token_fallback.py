@@ -55,3 +55,14 @@ def test_a_token_found_expired_by_its_exp_claim_is_replaced_before_any_call_with
     # Both tasks warn word for word the same, and Ansible shows a warning once per run.
     expired = [w for w in run.warnings() if "(its exp claim) and was not used; fetched a new token" in w]
     assert len(expired) == 1 and len(run.warnings()) == 1, run.warnings()
+
+
+def test_genauth_token_hides_the_token_yet_shows_a_failure(ansible):
+    """Without no_log on the task, at -vvvv: the token's result is hidden (the scan finds no token in the output)
+    while the registered value holds it; a failure, which holds no token, keeps its message visible."""
+    run = ansible.playbook("token_output.yml")
+    assert run.rc == 0, run.output
+    assert run.result["token_length"] > 20 and run.result["expires_in"] > 0
+    assert run.output.count("the output has been hidden due to the fact that 'no_log: true' was specified") == 1
+    assert "GenAuth API error on get-management-token" in run.result["wrong_msg"]
+    assert "GenAuth API error on get-management-token" in run.output
