@@ -100,13 +100,14 @@ ee: tools
 matrix: tools
 	$(TOOLS_BIN)/python tests/tooling/matrix.py
 
-# Not part of `make test`: starts the emulator and a receiver, times four ways of triggering N webhooks,
-# and writes docs/benchmarks.md and docs/benchmarks.png. Knobs (all optional):
-#   make bench BENCH_REPEATS=1 BENCH_N=1,20 BENCH_LATENCIES=100 BENCH_METHODS=a,c
+# Not part of `make test`: starts the emulator and a receiver, times five ways of triggering N webhooks,
+# and writes docs/benchmarks.md and docs/benchmarks.png. Knobs (all optional; BENCH_LATENCIES is the
+# receiver's, BENCH_API_LATENCIES the emulator's for every API call, both in ms; a2 is the method (a')):
+#   make bench BENCH_REPEATS=1 BENCH_N=1,20 BENCH_LATENCIES=100 BENCH_API_LATENCIES=50 BENCH_METHODS=a2,c
 # The chart needs matplotlib, kept in its own venv so that .venv stays as tests/constraints.txt pins it.
 BENCH_VENV := $(BUILD)/bench-venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
-BENCH_KNOBS := $(strip $(foreach knob,BENCH_REPEATS BENCH_N BENCH_LATENCIES BENCH_METHODS,\
+BENCH_KNOBS := $(strip $(foreach knob,BENCH_REPEATS BENCH_N BENCH_LATENCIES BENCH_API_LATENCIES BENCH_METHODS,\
 	$(if $($(knob)),$(knob)=$($(knob)))))
 
 $(BENCH_STAMP): tests/bench/requirements.txt

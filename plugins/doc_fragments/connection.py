@@ -22,22 +22,24 @@ options:
   access_key_id:
     description:
       - Access key ID used to get a management token. For a user pool key this is the user pool ID.
-      - Give it with O(access_key_secret), or give O(access_token) instead; exactly one of the two ways.
+      - Give it with O(access_key_secret), or give O(access_token) instead, or both (see O(access_token)).
       - If not set, the environment variable E(GENAUTH_ACCESS_KEY_ID) is used, unless the task gives
-        O(access_token).
+        O(access_token) without any part of the key pair.
     type: str
   access_key_secret:
     description:
       - Secret of the access key (the user pool secret, or a role's access key secret).
       - Never shown in output or results.
       - If not set, the environment variable E(GENAUTH_ACCESS_KEY_SECRET) is used, unless the task gives
-        O(access_token).
+        O(access_token) without any part of the key pair.
     type: str
   access_token:
     description:
-      - An already-issued management token, used instead of O(access_key_id) and O(access_key_secret).
-      - A rejected token cannot be refreshed; with the key pair the module fetches a new token once when
-        the API rejects the current one.
+      - An already-issued management token, for example from M(genauth.management.genauth_token).
+      - Given alone, it is used as given; a rejected token fails the task.
+      - Given with O(access_key_id) and O(access_key_secret), it is used first; when it has expired (its C(exp)
+        claim says it lapses within 30 seconds, or within half its lifetime if that is shorter) or the API
+        rejects it (401), the key pair fetches a new token, once, with a warning.
       - Never shown in output or results.
       - If not set, the environment variable E(GENAUTH_ACCESS_TOKEN) is used, unless the task gives
         O(access_key_id) or O(access_key_secret).

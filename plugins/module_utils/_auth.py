@@ -5,12 +5,14 @@
 
 # This module is private to the genauth.management collection: its interface may change at any time.
 
-"""Management tokens: fetched from an access key pair, or given ready-made; and what they claim."""
+"""Management tokens: fetched from an access key pair, given ready-made, or given with the key pair to fall back
+on; and what they claim."""
 
 import base64
 import json
 import threading
 import time
+from datetime import datetime, timezone
 
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Endpoint
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
@@ -37,6 +39,28 @@ def token_claims(token):
     return claims if isinstance(claims, dict) else {}
 
 
+def refresh_time(now, expires_in=None, exp_claim=None, iat_claim=None):
+    """When a token should be replaced: ``EXPIRY_MARGIN`` before it lapses (at most half its lifetime, so a
+    short-lived token is still used), from ``expires_in`` (seconds from ``now``, immune to clock skew) or else
+    the JWT's ``exp`` (its lifetime from ``iat`` when it has one, else what is left). None when neither is known."""
+    seconds = _number(expires_in)
+    lifetime = seconds
+    if seconds is None:
+        exp = _number(exp_claim)
+        if exp is None:
+            return None
+        seconds = exp - now
+        iat = _number(iat_claim)
+        lifetime = exp - iat if iat is not None else seconds
+    margin = min(EXPIRY_MARGIN, max(lifetime, 0) / 2.0)
+    return now + seconds - margin
+
+
+def utc_iso(timestamp):
+    """An epoch time as ISO 8601 in UTC, to the second (``2026-05-01T12:00:00Z``)."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class StaticToken(object):
     """An already-issued token (``access_token``): used as given, never refreshed."""
 
@@ -51,6 +75,10 @@ class StaticToken(object):
     def renew(self, rejected, fetch):
         """A rejected static token stays rejected; the caller reports it."""
         return None
+
+    def describe(self, token):
+        """What to call ``token`` in a warning."""
+        return "the access_token given"
 
 
 class AccessKeyToken(object):
@@ -73,6 +101,8 @@ class AccessKeyToken(object):
         self._clock = clock
         self._token = None
         self._expires_at = None
+        # The current token's lifetime as issued: (seconds, epoch time it lapses), when known.
+        self.lifetime = None
         self._lock = threading.Lock()
         # The error of the last fetch while it stands: callers that were waiting for that fetch get it too,
         # rather than each fetching again (with its own retries) from an endpoint that just failed.
@@ -93,6 +123,10 @@ class AccessKeyToken(object):
             if self._token is None or self._token == rejected:
                 self._refetch(fetch)
             return self._token
+
+    def describe(self, token):
+        """What to call ``token`` in a warning."""
+        return "the management token"
 
     def _refetch(self, fetch):
         if self._failure is not None and self._failure[0] is self._token:
@@ -116,19 +150,71 @@ class AccessKeyToken(object):
             )
         if self._on_token:
             self._on_token(token)
-        return token, self._expiry(data.get("expires_in"), token_claims(token).get("exp"))
-
-    def _expiry(self, expires_in, exp_claim):
-        """When to fetch a new token: from ``expires_in`` (relative, so immune to clock skew), else the JWT's
-        ``exp``; a little early in both cases. None when neither is known: then only a 401 refreshes it."""
+        # Without expires_in or exp, only a 401 refreshes it.
+        claims = token_claims(token)
         now = self._clock()
-        seconds = _number(expires_in)
-        if seconds is None:
-            exp = _number(exp_claim)
-            if exp is None:
-                return None
-            seconds = exp - now
-        return now + seconds - min(EXPIRY_MARGIN, max(seconds, 0) / 2.0)
+        seconds = _number(data.get("expires_in"))
+        if seconds is None and _number(claims.get("exp")) is not None:
+            seconds = _number(claims.get("exp")) - now
+        self.lifetime = (seconds, now + seconds) if seconds is not None else None
+        return token, refresh_time(now, data.get("expires_in"), claims.get("exp"), claims.get("iat"))
+
+    def fetch_new(self, fetch):
+        """Fetch a token now, whatever is cached: the token a caller holds is known to be unusable."""
+        with self._lock:
+            self._refetch(fetch)
+            return self._token
+
+
+class TokenWithKeyPair(object):
+    """The ``access_token`` given, used first; when it has expired by its ``exp`` claim, or is rejected with
+    401, a token fetched with the access key pair replaces it for the rest of the run. The switch happens
+    once, whichever call meets it first, with one warning for an expired token (the client warns for a 401).
+
+    :param token: the ``access_token`` given.
+    :param key_pair: an :class:`AccessKeyToken` for the access key pair given with it.
+    :param warn: called with the warning when the token is replaced because it expired.
+    :param clock: a ``time.time``-like callable, for tests.
+    """
+
+    refreshable = True
+
+    def __init__(self, token, key_pair, warn=None, clock=time.time):
+        self._given = token
+        self._key_pair = key_pair
+        self._warn = warn or (lambda msg: None)
+        self._clock = clock
+        claims = token_claims(token)
+        self._stale_at = refresh_time(clock(), None, claims.get("exp"), claims.get("iat"))
+        self._exp = _number(claims.get("exp"))
+        self._replaced = False
+        self._lock = threading.Lock()
+
+    def token(self, fetch):
+        with self._lock:
+            if not self._replaced and self._stale_at is not None and self._clock() >= self._stale_at:
+                self._key_pair.fetch_new(fetch)
+                self._replaced = True
+                self._warn("The access_token given expires at %s (its exp claim) and was not used; fetched a new "
+                           "token with the access key pair. Log in again (genauth.management.genauth_token) to "
+                           "spare later tasks this call." % utc_iso(self._exp))
+        return self._given if not self._replaced else self._key_pair.token(fetch)
+
+    def renew(self, rejected, fetch):
+        """Replace the given token with one from the key pair when it is the one ``rejected``; a fetched one
+        is renewed as :meth:`AccessKeyToken.renew` does."""
+        with self._lock:
+            if not self._replaced:
+                token = self._key_pair.fetch_new(fetch)
+                self._replaced = True
+                return token
+        if rejected == self._given:  # another call replaced it already
+            return self._key_pair.token(fetch)
+        return self._key_pair.renew(rejected, fetch)
+
+    def describe(self, token):
+        """What to call ``token`` in a warning."""
+        return "the access_token given" if token == self._given else "the management token"
 
 
 def _number(value):

@@ -19,7 +19,7 @@ import traceback
 from urllib.parse import urlsplit
 
 from ansible_collections.genauth.management.plugins.module_utils._auth import (
-    TOKEN_ENDPOINT, AccessKeyToken, StaticToken, token_claims,
+    TOKEN_ENDPOINT, AccessKeyToken, StaticToken, TokenWithKeyPair, token_claims,
 )
 from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
@@ -113,8 +113,9 @@ class GenAuthClient(object):
         ``subject`` names what the call is about (``webhook 62a...``) in warnings, which calls made at the
         same time would otherwise share word for word.
 
-        Retries follow the retry policy. When a token this client fetched is rejected (401), a new one is
-        fetched and the call repeated once: a 401 means the call was not processed, so this is safe.
+        Retries follow the retry policy. When a token this client fetched, or an access_token given with the
+        access key pair, is rejected (401), a new one is fetched with the key pair and the call repeated once: a
+        401 means the call was not processed, so this is safe.
         """
         label = "%s for %s" % (endpoint, subject) if subject else endpoint.name
         token = self._auth.token(self._fetch_token)
@@ -128,15 +129,21 @@ class GenAuthClient(object):
                               "access_key_id and access_key_secret so that tokens are fetched and refreshed.")
                 error.args = (error.msg,)
                 raise
+        rejected = self._auth.describe(token)
         token = self._auth.renew(token, self._fetch_token)
-        self._warn("GenAuth %s rejected the management token (statusCode 401); fetched a new token; "
-                   "repeating the call once." % label)
+        self._warn("GenAuth %s rejected %s (statusCode 401); fetched a new token; "
+                   "repeating the call once." % (label, rejected))
         return self._with_retries(endpoint, params, json, self._auth_headers(token), label)
 
     def authenticate(self):
         """Get the management token now (when it comes from the access key pair), so that a credentials
-        problem fails once, before a batch of calls, rather than in each of them."""
-        self._auth.token(self._fetch_token)
+        problem fails once, before a batch of calls, rather than in each of them. Returns the token."""
+        return self._auth.token(self._fetch_token)
+
+    @property
+    def auth(self):
+        """The token source (``_auth``), for what it knows of the current token (``AccessKeyToken.lifetime``)."""
+        return self._auth
 
     def _fetch_token(self, payload):
         return self._with_retries(TOKEN_ENDPOINT, None, payload, {})
@@ -221,6 +228,19 @@ def transport_warnings(options):
     return []
 
 
+def auth_from_options(options, warn, on_secret):
+    """The token source for checked shared options: the access_token as given; the access key pair; or both,
+    the token first and the key pair when it has expired or is rejected (``_auth.TokenWithKeyPair``)."""
+    key_pair = None
+    if options.get("access_key_id"):
+        key_pair = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=on_secret)
+    if not options.get("access_token"):
+        return key_pair
+    if key_pair is None:
+        return StaticToken(options["access_token"])
+    return TokenWithKeyPair(options["access_token"], key_pair, warn=warn)
+
+
 def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None):
     """The :class:`GenAuthClient` for checked shared options: the one place that turns them into a client, for
     every module (``_module.GenAuthModule.client``) and any other plugin.
@@ -232,10 +252,7 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
     """
     for warning in transport_warnings(options):
         warn(warning)
-    if options.get("access_token"):
-        auth = StaticToken(options["access_token"])
-    else:
-        auth = AccessKeyToken(options["access_key_id"], options["access_key_secret"], on_token=on_secret)
+    auth = auth_from_options(options, warn, on_secret)
     return GenAuthClient(
         options["host"], auth,
         userpool_id=options.get("userpool_id"),

@@ -55,16 +55,21 @@ def argument_spec(**module_options):
 def credentials_from_environment(params, environ):
     """Fill the credential options the task left unset from GENAUTH_* variables; return the secrets used.
 
-    The task's own credentials win: a task that gives access_token ignores the key pair variables, and one
-    that gives any part of the key pair ignores GENAUTH_ACCESS_TOKEN.
+    The task's own credentials win. A task that gives no credential takes every GENAUTH_* credential variable
+    that is set (the token, the key pair, or both). A task that gives some takes from the environment only
+    the missing half of a key pair it started; it never gains a kind of credential it did not give: with
+    access_token alone, the key pair variables are ignored, and with the key pair, GENAUTH_ACCESS_TOKEN is.
     """
     pair_given = bool(params.get("access_key_id") or params.get("access_key_secret"))
     token_given = bool(params.get("access_token"))
     used = []
     for option, variable in CREDENTIAL_VARIABLES:
-        other_kind_given = token_given if option != "access_token" else pair_given
+        if option == "access_token":
+            wanted = not token_given and not pair_given
+        else:
+            wanted = pair_given or not token_given
         value = environ.get(variable)
-        if not params.get(option) and not other_kind_given and value:
+        if not params.get(option) and wanted and value:
             params[option] = value
             if option != "access_key_id":  # the id is not a secret (it is the user pool id)
                 used.append(value)
@@ -106,20 +111,17 @@ def existing_path(value):
     return value
 
 
-def exactly_one_credential(params):
-    """Exactly one of the access key pair or access_token; empty strings count as not given."""
+def credential_rule(params):
+    """A key pair given whole, an access_token, or both (the token is used first and the key pair replaces it
+    when it expires or is rejected: see ``_auth.TokenWithKeyPair``); empty strings count as not given."""
     key_id, key_secret, token = (params.get(name) or None for name in
                                  ("access_key_id", "access_key_secret", "access_token"))
     if bool(key_id) != bool(key_secret):
         reject("access_key_id and access_key_secret must be given together (missing: %s)"
                % ("access_key_secret" if key_id else "access_key_id"))
-    if key_id and token:
-        reject("give either access_key_id and access_key_secret, or access_token, not both "
-               "(check the GENAUTH_ACCESS_KEY_ID, GENAUTH_ACCESS_KEY_SECRET and GENAUTH_ACCESS_TOKEN "
-               "environment variables too)")
     if not key_id and not token:
         reject("no credentials: give access_key_id and access_key_secret (or set GENAUTH_ACCESS_KEY_ID and "
-               "GENAUTH_ACCESS_KEY_SECRET), or access_token (GENAUTH_ACCESS_TOKEN)")
+               "GENAUTH_ACCESS_KEY_SECRET), or access_token (GENAUTH_ACCESS_TOKEN), or both")
     return params
 
 

@@ -32,8 +32,8 @@ COLLECTION_VERSION = "0.1.0"
 
 def options_schema(rules=None):
     """The schema a module's options are checked with: the shared rules, the module's own ``rules``
-    (``{option: rule}``), then the rule that exactly one kind of credential is given."""
-    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.exactly_one_credential)
+    (``{option: rule}``), then the credential rule."""
+    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.credential_rule)
 
 
 def user_agent():

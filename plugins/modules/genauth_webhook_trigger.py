@@ -13,7 +13,8 @@ description:
     (C(POST /api/v3/trigger-webhook)), with optional request headers and body for the subscriber.
   - Gets a management token with the access key pair first, unless O(access_token) is given.
   - Looks the webhook up first (C(GET /api/v3/get-webhook)), so an unknown webhook fails before anything is sent
-    and the webhook's secret can be masked wherever the subscriber's answer might echo it.
+    and the webhook's secret can be masked wherever the subscriber's answer might echo it. O(lookup_webhook=false)
+    skips the lookup, for one API call per trigger.
   - Returns the API's response data unchanged in RV(response), so later tasks can use it.
 author:
   - genauth.management maintainers (@genauth-ansible)
@@ -27,6 +28,7 @@ attributes:
     details:
       - In check mode the module gets a token and looks the webhook up, proving that the credentials work and
         the webhook exists, but triggers nothing. It returns RV(webhook) and RV(request), not RV(response).
+        The lookup happens in check mode even with O(lookup_webhook=false).
   diff_mode:
     support: none
 options:
@@ -62,6 +64,10 @@ options:
         RV(results) carries that error.
       - Each item is validated with the same rules as a single trigger, before anything is sent. At most
         1000 items.
+      - The webhooks are looked up together, in as few calls as the API allows, before the first trigger;
+        first the first page of C(list-webhooks) (50 webhooks a page), then the other pages when they are fewer calls
+        than a C(get-webhook) for each webhook not found yet, otherwise a C(get-webhook) for each of those.
+        A webhook that no page lists is looked up with C(get-webhook), which reports it unknown.
     type: list
     elements: dict
     suboptions:
@@ -75,6 +81,21 @@ options:
       request_body:
         description: Body for the subscriber, with the rules of O(request_body).
         type: raw
+  lookup_webhook:
+    description:
+      - Look each webhook up before triggering it.
+      - V(false) skips the lookup, so that a trigger given O(access_token) costs one API call (and one call of
+        GenAuth's rate limit) instead of two. This gives up four things.
+      - First, RV(webhook) is not returned.
+      - Second, a webhook secret that the subscriber echoes back in its answer cannot be masked in
+        RV(response), because the module never learns the secret.
+      - Third, an unknown webhook is reported by the trigger call's own error (C(trigger-webhook) answers that
+        the webhook is not found) rather than by the lookup's; nothing is delivered either way.
+      - Fourth, no warning says that a webhook is disabled.
+      - In check mode the lookup always happens, because it is all that check mode can prove.
+      - With O(webhooks), the lookups are made together before any trigger (see O(webhooks)).
+    type: bool
+    default: true
   concurrency:
     description:
       - With O(webhooks), how many webhooks are triggered at the same time; V(1) triggers them one after the
@@ -83,7 +104,7 @@ options:
         GenAuth's rate limit (HTTP 429, retried per item) is the reason for a limit.
       - Must be between V(1) and V(32).
     type: int
-    default: 8
+    default: 16
 notes:
   - Triggering a webhook is not idempotent, so the module always reports RV(ignore:changed=true) when it
     succeeds. Use C(changed_when) to change that.
@@ -121,6 +142,15 @@ EXAMPLES = r"""
   genauth.management.genauth_webhook_trigger:
     webhook_id: 6229ffaxxxxxxxxcade3e3d9
     request_body: '{"event": "cache.flush"}'
+
+- name: One API call per trigger, with a token from genauth.management.genauth_token and no lookup
+  genauth.management.genauth_webhook_trigger:
+    access_token: "{{ genauth_login.access_token }}"
+    webhook_id: "{{ item }}"
+    lookup_webhook: false
+    request_body:
+      event: deployment.finished
+  loop: "{{ release_webhook_ids }}"
 
 - name: Check that the credentials work and the webhook exists, without triggering it
   genauth.management.genauth_webhook_trigger:
@@ -207,8 +237,9 @@ webhook_id:
   sample: 6229ffaxxxxxxxxcade3e3d9
 webhook:
   description:
-    - The webhook as GenAuth describes it (from C(get-webhook)), with its C(secret) masked.
-  returned: success; and on failures after the webhook was looked up
+    - The webhook as GenAuth describes it (from C(get-webhook) or C(list-webhooks)), with its C(secret) masked.
+  returned: success, unless O(lookup_webhook=false) outside check mode; and on failures after the webhook was
+    looked up
   type: dict
   contains:
     webhookId:
@@ -298,7 +329,7 @@ from ansible_collections.genauth.management.plugins.module_utils._module import 
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
 from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    TRIGGER_RULES, WebhookAPI, mask_webhook, trigger_list, trigger_payload,
+    PAGE_LIMIT, TRIGGER_RULES, WebhookAPI, mask_webhook, trigger_list, trigger_payload,
 )
 
 TRIGGER_OPTIONS = dict(
@@ -309,23 +340,31 @@ TRIGGER_OPTIONS = dict(
 ARGUMENT_SPEC = dict(
     TRIGGER_OPTIONS,
     webhooks=dict(type="list", elements="dict", options=dict(TRIGGER_OPTIONS, webhook_id=dict(type="str", required=True))),
+    lookup_webhook=dict(type="bool", default=True),
     concurrency=dict(type="int", default=CONCURRENCY.default),
 )
 # What each option must look like beyond its type (see _validation); the shared options bring their own.
 RULES = dict(TRIGGER_RULES, webhooks=trigger_list, concurrency=whole_number(CONCURRENCY))
 
 
-def trigger(module, api, item, result):
-    """Look one webhook up and trigger it (in check mode, only say what would be sent), filling ``result``.
+def must_look_up(module):
+    """Whether the webhooks are looked up: as asked, and always in check mode (all it can prove)."""
+    return module.options["lookup_webhook"] or module.check_mode
+
+
+def trigger(module, api, item, result, known=None):
+    """Look one webhook up (unless ``lookup_webhook`` says not to, or ``known`` already holds it) and trigger it
+    (in check mode, only say what would be sent), filling ``result``.
 
     Raises :class:`GenAuthError`; ``result`` then keeps what was learnt before the failure (the webhook).
     """
     webhook_id = item["webhook_id"]
-    webhook = api.get(webhook_id)
-    module.treat_as_secret(webhook.get("secret"))
-    result["webhook"] = mask_webhook(webhook)
-    if webhook.get("enabled") is False:
-        module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
+    if must_look_up(module):
+        webhook = (known or {}).get(webhook_id) or api.get(webhook_id)
+        module.treat_as_secret(webhook.get("secret"))
+        result["webhook"] = mask_webhook(webhook)
+        if webhook.get("enabled") is False:
+            module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
     if module.check_mode:
         result.update(changed=True, request=trigger_payload(
             webhook_id, item.get("request_headers"), item.get("request_body")))
@@ -349,6 +388,41 @@ def trigger_one(module, options):
     module.exit_json(**result)
 
 
+def look_up_together(api, webhook_ids, concurrency):
+    """The webhooks of ``webhook_ids`` that list-webhooks shows, by id, in as few calls as the API allows.
+
+    The first page (``PAGE_LIMIT`` webhooks) tells how many pages there are. The other pages are read (up to
+    ``concurrency`` at a time) only when they are fewer calls than one get-webhook for each webhook still
+    missing; otherwise those are left to get-webhook. A webhook missing here is looked up with get-webhook,
+    so an unknown one fails with that call's own error, as a single trigger does; so does every webhook when
+    list-webhooks fails (an access key allowed get-webhook but not list-webhooks, for example).
+    """
+    wanted = set(webhook_ids)
+    if len(wanted) < 2:  # one get-webhook is as few calls as one page
+        return {}
+    found = {}
+
+    def keep(page):
+        found.update((webhook.get("webhookId"), webhook) for webhook in page["list"]
+                     if isinstance(webhook, dict) and webhook.get("webhookId") in wanted)
+
+    try:
+        first = api.list(page=1, limit=PAGE_LIMIT)
+    except GenAuthError:
+        return found
+    keep(first)
+    total, missing = first.get("totalCount"), len(wanted) - len(found)
+    if not missing or isinstance(total, bool) or not isinstance(total, int) or len(first["list"]) < PAGE_LIMIT:
+        return found
+    pages_left = -(-total // PAGE_LIMIT) - 1
+    if 0 < pages_left <= missing:
+        for outcome in run_each(lambda page: api.list(page=page, limit=PAGE_LIMIT), range(2, pages_left + 2),
+                                concurrency):
+            if not outcome.failed:
+                keep(outcome.value)
+    return found
+
+
 def trigger_many(module, options):
     """Trigger every item of ``webhooks`` on one client (one token, shared connections), ``concurrency`` at
     a time. Every item is tried; each failure adds a warning, and the task fails afterwards naming them."""
@@ -363,11 +437,13 @@ def trigger_many(module, options):
                 dict(error.result_fields(), webhook_id=item["webhook_id"], changed=False, failed=True, msg=error.msg)
                 for item in items])
         api = WebhookAPI(client)
+        known = (look_up_together(api, [item["webhook_id"] for item in items], concurrency)
+                 if must_look_up(module) else {})
 
         def attempt(item):
             entry = dict(webhook_id=item["webhook_id"], changed=False)
             try:
-                trigger(module, api, item, entry)
+                trigger(module, api, item, entry, known)
             except GenAuthError as error:
                 entry.update(error.result_fields(), failed=True, msg=error.msg)
                 module.warn("Webhook %s failed: %s" % (item["webhook_id"], error.msg))

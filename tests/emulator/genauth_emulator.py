@@ -5,7 +5,8 @@ It answers like the real API (HTTP 200 envelopes with a business statusCode,
 management tokens as HS256 JWTs, bearer checks, strict request validation) and
 really delivers triggered webhooks, but only to loopback addresses. A control API
 under /__emulator__/ injects faults, revokes or expires tokens, exposes the
-request log and resets state. Standard library only, so it runs under any
+request log, resets state and sets a latency for every API call (`--api-latency`,
+or the `config` control route). Standard library only, so it runs under any
 python3.11+:
 
     python tests/emulator/genauth_emulator.py --port 0 --seed seed.json --ready-file ready.json
@@ -335,10 +336,11 @@ class Store:
     faults and the request log. `reset()` restores the seed.
     """
 
-    def __init__(self, seed: dict | None = None, log_file: str | None = None):
+    def __init__(self, seed: dict | None = None, log_file: str | None = None, api_latency: float = 0.0):
         self.lock = threading.RLock()
         self._seed = seed or {}
         self._log_file = log_file
+        self._api_latency = api_latency
         self.reset()
 
     def reset(self) -> None:
@@ -352,6 +354,9 @@ class Store:
             self.logs: list[dict] = []
             self.faults: list[Fault] = []
             self.requests: list[dict] = []
+            # Seconds every API call waits before it is processed: the network and the real API's own time,
+            # which loopback lacks (the control API is never slowed).
+            self.api_latency = self._api_latency
             # Requests still in flight at a reset (a slow "delay" fault) belong to the test before it:
             # each entry carries the generation it arrived in, and stale ones are not logged.
             self.generation = getattr(self, "generation", 0) + 1
@@ -796,6 +801,8 @@ class EmulatorHandler(_serving.BaseHandler):
                  "body": body.decode("utf-8", errors="replace"),
                  "endpoint": endpoint_name if endpoint_name in ENDPOINTS else None,
                  "fault": None, "generation": self.store.generation}
+        if endpoint_name is not None and self.store.api_latency:
+            time.sleep(self.store.api_latency)
         reply = self._api(endpoint_name, url.query, body, entry)
         entry["httpStatus"] = reply.status if reply else None
         entry["statusCode"] = (reply.envelope_status if reply and reply.envelope_status is not None
@@ -887,6 +894,8 @@ class EmulatorHandler(_serving.BaseHandler):
             ("GET", "requests"): lambda _: {"requests": list(self.store.requests)},
             ("POST", "reset"): self._control_reset,
             ("POST", "webhooks"): self._control_add_webhooks,
+            ("POST", "config"): self._control_config,
+            ("GET", "config"): lambda _: {"api_latency": self.store.api_latency},
             ("GET", "state"): lambda _: self.store.snapshot(),
         }
         handler = handlers.get((self.command, route.rstrip("/")))
@@ -912,6 +921,15 @@ class EmulatorHandler(_serving.BaseHandler):
         ids = [self.store.add_webhook(hook) for hook in hooks]
         return {"ok": True, "webhookIds": ids}
 
+    def _control_config(self, spec) -> dict:
+        """{"api_latency": seconds}: how long every API call waits, until the next reset."""
+        unknown = set(spec) - {"api_latency"}
+        latency = spec.get("api_latency", self.store.api_latency)
+        if unknown or not isinstance(latency, (int, float)) or isinstance(latency, bool) or not 0 <= latency <= 60:
+            raise ValueError("config takes api_latency, a number of seconds from 0 to 60")
+        self.store.api_latency = float(latency)
+        return {"api_latency": self.store.api_latency}
+
     def _control_reset(self, _spec) -> dict:
         self.store.reset()
         return {"ok": True}
@@ -926,10 +944,10 @@ def load_seed(path: str | None) -> dict:
 
 def build_server(host: str, port: int, seed: dict, token_ttl: int = 7200,
                  delivery_timeout: float = DEFAULT_DELIVERY_TIMEOUT, log_file: str | None = None,
-                 tls_cert: str | None = None, tls_key: str | None = None):
+                 tls_cert: str | None = None, tls_key: str | None = None, api_latency: float = 0.0):
     """Create (not start) an emulator server with its own state."""
     handler = type("BoundEmulatorHandler", (EmulatorHandler,), {
-        "store": Store(seed, log_file), "issuer": TokenIssuer(token_ttl),
+        "store": Store(seed, log_file, api_latency), "issuer": TokenIssuer(token_ttl),
         "delivery_timeout": delivery_timeout})
     return _serving.make_server(host, port, handler, tls_cert, tls_key)
 
@@ -946,12 +964,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delivery-timeout", type=float, default=DEFAULT_DELIVERY_TIMEOUT,
                         help="seconds to wait for a webhook subscriber")
     parser.add_argument("--log-file", help="append every API request as one JSON line")
+    parser.add_argument("--api-latency", type=float, default=0.0,
+                        help="seconds every API call waits before it is processed (the control API's "
+                             "config route changes it until the next reset)")
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
 
     server = build_server(args.host, args.port, load_seed(args.seed), args.token_ttl,
-                          args.delivery_timeout, args.log_file, args.tls_cert, args.tls_key)
+                          args.delivery_timeout, args.log_file, args.tls_cert, args.tls_key, args.api_latency)
     return _serving.run_server(server, "genauth emulator", args.ready_file, tls=bool(args.tls_cert))
 
 

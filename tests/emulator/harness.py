@@ -127,6 +127,10 @@ class EmulatorControl(_ControlClient):
         """Add webhooks (each with its userpoolId) without an API request each; the next reset removes them."""
         return self._control("POST", "webhooks", {"webhooks": webhooks})["webhookIds"]
 
+    def configure(self, api_latency: float) -> dict:
+        """Make every API call wait ``api_latency`` seconds before it is processed, until the next reset."""
+        return self._control("POST", "config", {"api_latency": api_latency})
+
     def state(self) -> dict:
         return self._control("GET", "state")
 

@@ -334,6 +334,19 @@ def test_reset_restores_seed_and_clears_request_log(fresh, token):
     assert fresh.webhooks["deploy"] in ids
 
 
+def test_api_latency_slows_every_api_call_until_the_next_reset(fresh, token):
+    assert fresh.emulator.configure(api_latency=0.2) == {"api_latency": 0.2}
+    started = time.monotonic()
+    assert trigger(fresh, token).status_code == 200
+    # A floor, not a timing: the emulator sleeps at least this long before it answers.
+    assert time.monotonic() - started >= 0.2
+    assert fresh.emulator.state()  # the control API itself is not slowed (and not logged)
+    fresh.emulator.reset()
+    assert fresh.emulator.session.get(fresh.emulator_url + "/__emulator__/config").json() == {"api_latency": 0.0}
+    for bad in ({"api_latency": -1}, {"api_latency": True}, {"latency": 1}):
+        assert fresh.emulator.session.post(fresh.emulator_url + "/__emulator__/config", json=bad).status_code == 400
+
+
 def test_request_log_records_what_was_sent(fresh, token):
     trigger(fresh, token, requestBody={"a": 1})
     [entry] = fresh.emulator.requests("trigger-webhook")

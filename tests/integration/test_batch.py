@@ -42,18 +42,18 @@ def test_faults_hit_single_items_which_are_retried_or_reported_alone(ansible):
 
 
 def test_a_token_expiring_under_items_in_flight_is_replaced_once(ansible):
-    """Both lookups meet a 401 at the same time: one new token serves both, and each item is delivered once."""
+    """Both triggers meet a 401 at the same time: one new token serves both, and each item is delivered once."""
     emulator = ansible.servers.emulator
-    emulator.add_fault("get-webhook", "delay", delay=1.0, count=2)
+    emulator.add_fault("trigger-webhook", "delay", delay=1.0, count=2)
 
-    def expire_while_both_lookups_wait():
+    def expire_while_both_triggers_wait():
         # The emulator takes a delay fault before it checks the token: once both are taken, both calls wait.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (not emulator.requests("get-management-token") or emulator.faults()):
             time.sleep(0.02)
         emulator.expire_tokens()
 
-    helper = threading.Thread(target=expire_while_both_lookups_wait)
+    helper = threading.Thread(target=expire_while_both_triggers_wait)
     helper.start()
     run = ansible.trigger(extra_vars={"webhooks": hooks(ansible, "deploy", "form"), "concurrency": 2})
     helper.join()

@@ -16,6 +16,7 @@ import yaml
 
 from ansible_collections.genauth.management.plugins.callback import genauth_webhook as genauth_webhook_callback
 from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
+from ansible_collections.genauth.management.plugins.module_utils._auth import EXPIRY_MARGIN
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
 )
@@ -107,6 +108,12 @@ PROSE = [
      (TIMEOUT.low, TIMEOUT.high)),
     ("roles/deploy_webhooks/README.md", r"\(no connection, 429, 503\): (\d+) to (\d+)\.", (RETRIES.low, RETRIES.high)),
     ("roles/deploy_webhooks/README.md", r"triggered at once: (\d+) to (\d+)\.", (CONCURRENCY.low, CONCURRENCY.high)),
+    ("plugins/doc_fragments/connection.py", r"lapses within (\d+) seconds, or within half its lifetime",
+     (EXPIRY_MARGIN,)),
+    ("README.md", r"its `exp` claim says so, or it lapses within (\d+) seconds", (EXPIRY_MARGIN,)),
+    ("docs/troubleshooting.md", r"about to \(within (\d+) seconds, or half its lifetime", (EXPIRY_MARGIN,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"C\(list-webhooks\) \((\d+) webhooks a page\)", (PAGE_LIMIT,)),
+    ("README.md", r"one page of\s+`list-webhooks` \((\d+) webhooks\)", (PAGE_LIMIT,)),
 ]
 
 

@@ -3,7 +3,9 @@ import json
 
 import pytest
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken, token_claims
+from ansible_collections.genauth.management.plugins.module_utils._auth import (
+    AccessKeyToken, StaticToken, TokenWithKeyPair, refresh_time, token_claims,
+)
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Envelope
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 
@@ -145,3 +147,86 @@ def test_a_failed_first_fetch_stands_for_the_run():
     with pytest.raises(GenAuthError, match="down"):
         auth.token(fetch)
     assert outcomes == [ok({"access_token": "t2"})]
+
+
+def test_refresh_time_keeps_a_margin_of_at_most_half_the_lifetime():
+    assert refresh_time(1000.0, expires_in=7200) == 1000.0 + 7200 - 30
+    assert refresh_time(1000.0, expires_in=10) == 1000.0 + 10 - 5
+    assert refresh_time(1000.0, exp_claim=2000, iat_claim=1000) == 2000 - 30
+    assert refresh_time(1000.0, exp_claim=1004, iat_claim=1000) == 1004 - 2  # a 4 s token: used for 2 s
+    assert refresh_time(1000.0, exp_claim=1010) == 1010 - 5  # no iat: half of what is left
+    assert refresh_time(1000.0) is None and refresh_time(1000.0, exp_claim="soon") is None
+
+
+def given_with_pair(claims, now, warnings, on_token=None):
+    def clock():
+        return now[0]
+    pair = AccessKeyToken("id", "secret", on_token=on_token, clock=clock)
+    return TokenWithKeyPair(jwt(claims), pair, warn=warnings.append, clock=clock)
+
+
+def test_given_token_is_used_first_and_nothing_is_fetched():
+    now, warnings = [1000.0], []
+    auth = given_with_pair({"exp": 8200, "iat": 1000}, now, warnings)
+    fetch = Fetcher()
+    assert auth.token(fetch) == jwt({"exp": 8200, "iat": 1000}) and auth.refreshable
+    assert fetch.calls == [] and warnings == []
+    assert auth.describe(jwt({"exp": 8200, "iat": 1000})) == "the access_token given"
+
+
+def test_given_token_expired_by_its_exp_claim_is_replaced_once_with_one_warning():
+    now, warnings, seen = [1000.0], [], []
+    auth = given_with_pair({"exp": 1010, "iat": 0}, now, warnings, on_token=seen.append)
+    fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}))
+    assert auth.token(fetch) == "t1"
+    assert auth.token(fetch) == "t1" and len(fetch.calls) == 1 and seen == ["t1"]
+    assert warnings == ["The access_token given expires at 1970-01-01T00:16:50Z (its exp claim) and was not used; "
+                        "fetched a new token with the access key pair. Log in again (genauth.management.genauth_token) "
+                        "to spare later tasks this call."]
+    assert auth.describe("t1") == "the management token"
+
+
+def test_given_token_expires_during_the_run():
+    now, warnings = [1000.0], []
+    auth = given_with_pair({"exp": 1100, "iat": 1000}, now, warnings)
+    fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}))
+    given = auth.token(fetch)
+    now[0] = 1069
+    assert auth.token(fetch) == given and warnings == []
+    now[0] = 1070  # 30 s before its exp, the margin of a fetched token
+    assert auth.token(fetch) == "t1" and len(warnings) == 1
+
+
+def test_given_token_rejected_is_replaced_once_then_the_fetched_one_is_renewed_as_usual():
+    now, warnings = [1000.0], []
+    auth = given_with_pair({"exp": 9000}, now, warnings)
+    given = jwt({"exp": 9000})
+    fetch = Fetcher(ok({"access_token": "t1"}), ok({"access_token": "t2"}))
+    assert auth.renew(given, fetch) == "t1"
+    assert auth.renew(given, fetch) == "t1"  # a second call rejected with the given token: no second fetch
+    assert auth.token(fetch) == "t1" and len(fetch.calls) == 1
+    assert auth.renew("t1", fetch) == "t2" and len(fetch.calls) == 2
+    assert warnings == []  # the client warns for a 401, once per rejected call
+
+
+def test_opaque_given_token_is_used_until_rejected():
+    now, warnings = [1000.0], []
+    pair = AccessKeyToken("id", "secret", clock=lambda: now[0])
+    auth = TokenWithKeyPair("opaque", pair, warn=warnings.append, clock=lambda: now[0])
+    now[0] = 10 ** 10
+    assert auth.token(Fetcher()) == "opaque" and warnings == []
+
+
+def test_a_failed_fetch_of_the_replacement_is_reported_and_not_repeated():
+    now, warnings = [1000.0], []
+    auth = given_with_pair({"exp": 990}, now, warnings)
+    failure = GenAuthError("GenAuth API error on get-management-token", endpoint="get-management-token")
+
+    def fetch(payload):
+        fetch.calls += 1
+        raise failure
+    fetch.calls = 0
+    for dummy in range(2):
+        with pytest.raises(GenAuthError):
+            auth.token(fetch)
+    assert fetch.calls == 1 and warnings == []

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken
-from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
+from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken, TokenWithKeyPair
+from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, auth_from_options
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.genauth.management.plugins.module_utils import _webhooks
@@ -257,3 +257,34 @@ def test_a_tls_failure_is_not_retried_even_when_safe_to_repeat(mocked, rec):
     with pytest.raises(GenAuthError, match="TLS failure"):
         client(rec).call(GET, params={"webhookId": "wh1"})
     assert len(mocked.calls) == 1
+
+
+def test_a_given_token_rejected_is_replaced_from_the_key_pair_once(mocked, rec):
+    mocked.post(TRIGGER_URL, json=envelope(status_code=401, message="Access token has expired"))
+    mocked.post(TOKEN_URL, json=token_reply(TOKEN2))
+    mocked.post(TRIGGER_URL, json=envelope({"response": "ok"}))
+    auth = TokenWithKeyPair(TOKEN, AccessKeyToken("pool-1", "key-secret"), warn=rec.warnings.append)
+    with client(rec, auth=auth) as api:
+        assert api.call(TRIGGER, json=BODY, subject="webhook wh1").data == {"response": "ok"}
+    first, token_call, second = mocked.calls
+    assert first.request.headers["Authorization"] == "Bearer " + TOKEN
+    assert second.request.headers["Authorization"] == "Bearer " + TOKEN2
+    assert rec.warnings == ["GenAuth trigger-webhook for webhook wh1 rejected the access_token given (statusCode 401); "
+                            "fetched a new token; repeating the call once."]
+
+
+def test_only_a_token_keeps_todays_message(mocked, rec):
+    mocked.post(TRIGGER_URL, json=envelope(status_code=401, message="Access token has expired"))
+    with client(rec, auth=StaticToken(TOKEN)) as api, pytest.raises(GenAuthError) as caught:
+        api.call(TRIGGER, json=BODY)
+    assert "The access_token was rejected (expired or revoked?): issue a new one" in caught.value.msg
+    assert len(mocked.calls) == 1 and rec.warnings == []
+
+
+@pytest.mark.parametrize("credentials, kind", [
+    (dict(access_token="t"), StaticToken),
+    (dict(access_key_id="pool-1", access_key_secret="s"), AccessKeyToken),
+    (dict(access_key_id="pool-1", access_key_secret="s", access_token="t"), TokenWithKeyPair),
+])
+def test_auth_from_options_picks_the_token_source(credentials, kind):
+    assert auth_from_options(credentials, warn=None, on_secret=None).__class__ is kind

@@ -76,7 +76,8 @@ def test_ca_path_must_exist(tmp_path):
 @pytest.mark.parametrize("credentials, rule", [
     (dict(access_key_secret=None), "access_key_id and access_key_secret must be given together (missing: access_key_secret)"),
     (dict(access_key_id=""), "access_key_id and access_key_secret must be given together (missing: access_key_id)"),
-    (dict(access_token="tok"), "give either access_key_id and access_key_secret, or access_token, not both"),
+    (dict(access_key_id=None, access_token="tok"),
+     "access_key_id and access_key_secret must be given together (missing: access_key_id)"),
     (dict(access_key_id=None, access_key_secret=None), "no credentials: give access_key_id and access_key_secret"),
 ])
 def test_credentials_rule(credentials, rule):
@@ -85,6 +86,11 @@ def test_credentials_rule(credentials, rule):
 
 def test_token_alone_is_enough():
     assert check(access_key_id=None, access_key_secret=None, access_token="tok")["access_token"] == "tok"
+
+
+def test_token_and_key_pair_together_are_allowed():
+    checked = check(access_token="tok")
+    assert checked["access_token"] == "tok" and checked["access_key_id"] and checked["access_key_secret"]
 
 
 @pytest.mark.parametrize("options, rule", [
@@ -108,9 +114,20 @@ def test_values_that_http_cannot_carry_are_refused_without_quoting_them(options,
     # The task gives part of the key pair: the rest comes from the environment, the token variable is ignored.
     ({"access_key_id": "pool"}, {"GENAUTH_ACCESS_KEY_SECRET": "s", "GENAUTH_ACCESS_TOKEN": "t"},
      {"access_key_id": "pool", "access_key_secret": "s"}, ["s"]),
-    # Both kinds exported and none in the task: both are taken, and the credential rule refuses them.
+    # Both kinds exported and none in the task: both are taken (the token first, the key pair to fall back on).
     ({}, {"GENAUTH_ACCESS_KEY_ID": "pool", "GENAUTH_ACCESS_KEY_SECRET": "s", "GENAUTH_ACCESS_TOKEN": "t"},
      {"access_key_id": "pool", "access_key_secret": "s", "access_token": "t"}, ["s", "t"]),
+    # The task gives the key pair: GENAUTH_ACCESS_TOKEN is ignored.
+    ({"access_key_id": "mine", "access_key_secret": "m"}, {"GENAUTH_ACCESS_TOKEN": "t"},
+     {"access_key_id": "mine", "access_key_secret": "m"}, []),
+    # The task gives both kinds: the environment adds nothing.
+    ({"access_key_id": "mine", "access_key_secret": "m", "access_token": "mt"},
+     {"GENAUTH_ACCESS_KEY_ID": "pool", "GENAUTH_ACCESS_KEY_SECRET": "s", "GENAUTH_ACCESS_TOKEN": "t"},
+     {"access_key_id": "mine", "access_key_secret": "m", "access_token": "mt"}, []),
+    # The task gives a token and half a key pair: the environment completes the pair, keeps the task's token.
+    ({"access_key_id": "mine", "access_token": "mt"},
+     {"GENAUTH_ACCESS_KEY_SECRET": "s", "GENAUTH_ACCESS_TOKEN": "t"},
+     {"access_key_id": "mine", "access_key_secret": "s", "access_token": "mt"}, ["s"]),
 ])
 def test_credentials_from_environment_let_the_task_win(params, environ, expected, secrets):
     assert credentials_from_environment(params, environ) == secrets

@@ -152,3 +152,77 @@ def test_an_unexpected_error_of_one_item_keeps_the_others(capsys, many, monkeypa
 def test_the_module_s_own_option_combinations_are_refused_before_any_call(capsys, mocked, args, rule):
     code, result, dummy = run(capsys, **args)
     assert code == 1 and rule in result["msg"] and len(mocked.calls) == 0
+
+
+def calls_of(mocked, endpoint):
+    return [call for call in mocked.calls if call.request.url.split("?")[0] == API + endpoint]
+
+
+def test_lookup_webhook_false_makes_one_call_with_a_token(capsys, api):
+    code, result, dummy = run(capsys, access_key_id=None, access_key_secret=None, access_token=TOKEN,
+                              lookup_webhook=False)
+    assert code == 0 and result["changed"] is True and "webhook" not in result
+    assert [call.request.url.split("?")[0] for call in api.calls] == [API + "trigger-webhook"]
+
+
+def test_check_mode_looks_the_webhook_up_even_with_lookup_webhook_false(capsys, api):
+    code, result, dummy = run(capsys, lookup_webhook=False, _ansible_check_mode=True)
+    assert code == 0 and result["webhook"]["secret"] == "********"
+    assert len(calls_of(api, "get-webhook")) == 1 and not calls_of(api, "trigger-webhook")
+
+
+def hooks(count, start=0):
+    return [dict(WEBHOOK, webhookId="wh%03d" % index, name="n%d" % index) for index in range(start, start + count)]
+
+
+def listing(mocked, pool):
+    """list-webhooks answering pages of ``pool``, as the API pages them."""
+    def page(request):
+        from urllib.parse import parse_qs, urlsplit
+        query = parse_qs(urlsplit(request.url).query)
+        number, limit = int(query["page"][0]), int(query["limit"][0])
+        return 200, {}, json.dumps(envelope({"totalCount": len(pool), "list": pool[(number - 1) * limit:number * limit]}))
+    mocked.add_callback("GET", API + "list-webhooks", callback=page)
+
+
+@pytest.mark.parametrize("pool_size, wanted, pages, gets", [
+    (20, range(0, 20), 1, 0),      # every webhook on the first page: one call instead of 20
+    (120, range(0, 120, 7), 3, 0),  # 18 webhooks spread over 3 pages: 3 calls
+    (500, [0, 60, 499], 1, 2),     # 10 pages for 2 webhooks still missing: 2 get-webhook calls are fewer
+    (60, [0, 1], 1, 0),            # both on the first page, though there are two
+])
+def test_webhooks_are_looked_up_in_as_few_calls_as_the_api_allows(capsys, api, pool_size, wanted, pages, gets):
+    pool = hooks(pool_size)
+    listing(api, pool)
+    api.replace("GET", API + "get-webhook", json=envelope(WEBHOOK))
+    items = [{"webhook_id": pool[index]["webhookId"]} for index in wanted]
+    code, result, dummy = run(capsys, webhook_id=None, webhooks=items)
+    assert code == 0, result
+    assert len(calls_of(api, "list-webhooks")) == pages and len(calls_of(api, "get-webhook")) == gets
+    assert len(calls_of(api, "trigger-webhook")) == len(items)
+    assert [entry["webhook"]["secret"] for entry in result["results"]] == ["********"] * len(items)
+    # Pages are the API's largest, so they are as few as can be.
+    assert all("limit=50" in call.request.url for call in calls_of(api, "list-webhooks"))
+
+
+def test_a_webhook_no_page_lists_is_reported_by_get_webhook(capsys, api):
+    listing(api, hooks(3))
+    api.replace("GET", API + "get-webhook", json=envelope(status_code=404, message="Webhook not found"))
+    code, result, dummy = run(capsys, webhook_id=None, webhooks=[{"webhook_id": "wh000"}, {"webhook_id": "gone"}])
+    assert code == 1 and result["results"][0]["failed"] is False
+    assert result["results"][1]["status_code"] == 404 and "get-webhook" in result["results"][1]["msg"]
+    assert len(calls_of(api, "trigger-webhook")) == 1
+
+
+def test_list_webhooks_refused_falls_back_to_get_webhook(capsys, api):
+    api.get(API + "list-webhooks", json=envelope(status_code=403, message="Forbidden"))
+    code, result, dummy = run(capsys, webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh1"}])
+    assert code == 0 and len(calls_of(api, "get-webhook")) == 2
+
+
+def test_webhooks_with_lookup_webhook_false_only_trigger(capsys, api):
+    code, result, dummy = run(capsys, webhook_id=None, lookup_webhook=False,
+                              webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2"}])
+    assert code == 0 and all("webhook" not in entry for entry in result["results"])
+    assert [call.request.url.split("?")[0] for call in api.calls] == [
+        API + "get-management-token", API + "trigger-webhook", API + "trigger-webhook"]

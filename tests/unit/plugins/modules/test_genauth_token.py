@@ -1,0 +1,87 @@
+"""What the token module decides itself, through main() with HTTP mocked at the requests level.
+
+Its playbook contract (log in once, module_defaults, the result hidden from Ansible's output) is the genauth_token
+ansible-test target's.
+"""
+
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from ansible_collections.genauth.management.plugins.modules import genauth_token
+from ansible_collections.genauth.management.tests.unit.helpers import (
+    API, HOST, TOKEN, TOKEN2, envelope, make_jwt, patch_module_args, token_reply,
+)
+
+KEY_SECRET = "key-secret-Zq81"
+
+
+def run(capsys, **args):
+    params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET)
+    params.update(args)
+    with patch_module_args(dict((k, v) for k, v in params.items() if v is not None)):
+        with pytest.raises(SystemExit) as info:
+            genauth_token.main()
+    return info.value.code, json.loads(capsys.readouterr().out)
+
+
+def epoch(iso):
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def test_returns_the_token_unmasked_with_its_lifetime_and_user_pool(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    before = int(time.time())
+    code, result = run(capsys)
+    assert code == 0
+    assert result["access_token"] == TOKEN  # the registered value must be usable
+    assert result["expires_in"] == 7200
+    assert before + 7200 <= epoch(result["expires_at"]) <= time.time() + 7200
+    assert result["userpool_id"] == "pool-1" and result["changed"] is False
+    assert KEY_SECRET not in json.dumps(result)
+    assert json.loads(mocked.calls[0].request.body) == {"accessKeyId": "pool-1", "accessKeySecret": KEY_SECRET}
+
+
+def test_lifetime_from_the_exp_claim_when_expires_in_is_missing(capsys, mocked):
+    exp = int(time.time()) + 600
+    mocked.post(API + "get-management-token", json=envelope({"access_token": make_jwt({"exp": exp})}))
+    code, result = run(capsys)
+    assert code == 0 and 0 < result["expires_in"] <= 600 and epoch(result["expires_at"]) == exp
+    assert "userpool_id" not in result
+
+
+def test_an_opaque_token_without_a_lifetime(capsys, mocked):
+    mocked.post(API + "get-management-token", json=envelope({"access_token": "opaque"}))
+    code, result = run(capsys)
+    assert code == 0 and result["access_token"] == "opaque"
+    assert not {"expires_in", "expires_at", "userpool_id"} & set(result)
+
+
+def test_check_mode_gets_a_token_too(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply())
+    code, result = run(capsys, _ansible_check_mode=True)
+    assert code == 0 and result["access_token"] == TOKEN and result["changed"] is False
+
+
+def test_an_access_token_given_is_not_used(capsys, mocked):
+    mocked.post(API + "get-management-token", json=token_reply(TOKEN2))
+    code, result = run(capsys, access_token=TOKEN)
+    assert code == 0 and result["access_token"] == TOKEN2 and len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize("environ", [{}, {"GENAUTH_ACCESS_TOKEN": TOKEN}])
+def test_the_key_pair_is_required_before_any_call(capsys, mocked, monkeypatch, environ):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    code, result = run(capsys, access_key_id=None, access_key_secret=None, access_token=TOKEN if not environ else None)
+    assert code == 1 and result["msg"] == genauth_token.KEY_PAIR_REQUIRED and not mocked.calls
+
+
+def test_wrong_credentials_fail_with_the_api_error_and_no_secret(capsys, mocked):
+    mocked.post(API + "get-management-token", json=envelope(status_code=401, message="Invalid accessKeyId or secret",
+                                                            apiCode=2333))
+    code, result = run(capsys)
+    assert code == 1 and "get-management-token" in result["msg"] and "Check access_key_id" in result["msg"]
+    assert "access_token" not in result and KEY_SECRET not in json.dumps(result)
