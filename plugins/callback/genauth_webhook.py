@@ -136,11 +136,9 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
-from ansible_collections.genauth.management.plugins.module_utils._connection import (
-    CREDENTIAL_VARIABLES, credentials_from_environment,
-)
+from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._module import options_schema, unexpected_error, user_agent
+from ansible_collections.genauth.management.plugins.module_utils._module import checked_options, unexpected_error, user_agent
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, identifier, validate,
 )
@@ -327,12 +325,10 @@ class CallbackModule(CallbackBase):
         for option, dummy in CREDENTIAL_VARIABLES:
             if str((origins or {}).get(option, "")).startswith("env:"):
                 params[option] = None
-        for secret in credentials_from_environment(params, self._environ):
-            self._add_secret(secret)
         for option in ("access_key_secret", "access_token"):
             self._add_secret(params.get(option))
         try:
-            settings = validate(options_schema(RULES), params)
+            settings = checked_options(params, self._environ, RULES, on_secret=self._add_secret)
         except InvalidOptions as exc:
             self._warn_setup(str(exc))
             return

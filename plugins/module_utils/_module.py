@@ -30,10 +30,24 @@ COLLECTION_NAME = "genauth.management"
 COLLECTION_VERSION = "0.1.0"
 
 
-def options_schema(rules=None):
+def options_schema(rules=None, checks=()):
     """The schema a module's options are checked with: the shared rules, the module's own ``rules``
-    (``{option: rule}``), then the credential rule."""
-    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.credential_rule)
+    (``{option: rule}``), the credential rule, then the module's own ``checks`` of the whole options."""
+    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.credential_rule, *checks)
+
+
+def checked_options(params, environ, rules=None, checks=(), on_secret=None):
+    """The options as every GenAuth plugin checks them, wherever it runs (a module, an action plugin on the
+    controller, the callback): the credentials a task left unset taken from ``environ``'s GENAUTH_* variables
+    (each secret taken reported to ``on_secret``), then :func:`options_schema`. Raises :class:`InvalidOptions`.
+
+    :param params: the options after Ansible's own argument spec (types, defaults, choices); not changed.
+    """
+    params = dict(params)
+    for value in _connection.credentials_from_environment(params, environ):
+        if on_secret:
+            on_secret(value)
+    return validate(options_schema(rules, checks), params)
 
 
 def user_agent():
@@ -46,12 +60,13 @@ class GenAuthModule(AnsibleModule):
 
     :param argument_spec: the module's own options (the shared ones are added).
     :param rules: the module's own rules, ``{option: rule}`` (see ``_validation``), checked with the shared ones.
+    :param checks: the module's own checks of the whole options (see ``_validation.build_schema``).
 
     After construction, ``self.options`` holds the checked, normalised option values. Nothing has been sent
     yet: invalid input fails here, before any network call.
     """
 
-    def __init__(self, argument_spec, rules=None, **kwargs):
+    def __init__(self, argument_spec, rules=None, checks=(), **kwargs):
         super(GenAuthModule, self).__init__(argument_spec=_connection.argument_spec(**argument_spec), **kwargs)
         # Worker threads (see _parallel) add secrets and warn at the same time.
         self._secrets_lock = threading.Lock()
@@ -59,10 +74,8 @@ class GenAuthModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if VOLUPTUOUS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("voluptuous"), exception=VOLUPTUOUS_IMPORT_ERROR)
-        for value in _connection.credentials_from_environment(self.params, os.environ):
-            self.treat_as_secret(value)
         try:
-            self.options = validate(options_schema(rules), self.params)
+            self.options = checked_options(self.params, os.environ, rules, checks, on_secret=self.treat_as_secret)
         except InvalidOptions as exc:
             self.fail_json(msg=str(exc))
 

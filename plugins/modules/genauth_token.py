@@ -38,6 +38,11 @@ attributes:
   diff_mode:
     support: none
 notes:
+  - "When the task runs on the controller itself (the local connection, as with C(hosts: localhost) or
+    C(delegate_to: localhost)), the action plugin of the same name gets the token in the controller's own
+    process, which saves starting a module. The options, messages and result are the module's. A task that
+    sets C(environment), C(become) or C(async), or a controller Python without C(requests) and C(voluptuous),
+    runs the module as usual."
   - O(access_key_id) and O(access_key_secret) are required here, given in the task, through
     C(module_defaults), or as E(GENAUTH_ACCESS_KEY_ID) and E(GENAUTH_ACCESS_KEY_SECRET).
   - The module always reports RV(ignore:changed=false).
@@ -99,39 +104,17 @@ userpool_id:
   sample: 6229ffaxxxxxxxxcade3e3d9
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import token_claims, utc_iso
-from ansible_collections.genauth.management.plugins.module_utils._client import client_from_options
-from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, user_agent
-
-KEY_PAIR_REQUIRED = ("genauth_token gets a new token with the access key pair: give access_key_id and "
-                     "access_key_secret (or set GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET). An "
-                     "access_token is not used here.")
-
-
-def token_result(token, lifetime):
-    """The module's result for a fetched ``token`` and its ``lifetime`` (``AccessKeyToken.lifetime``)."""
-    result = dict(changed=False, access_token=token)
-    if lifetime is not None:
-        seconds, lapses = lifetime
-        result.update(expires_in=int(round(seconds)), expires_at=utc_iso(lapses))
-    userpool_id = token_claims(token).get("scoped_userpool_id")
-    if isinstance(userpool_id, str) and userpool_id:
-        result["userpool_id"] = userpool_id
-    return result
+from ansible_collections.genauth.management.plugins.module_utils._login import CHECKS, login
+from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 
 
 def main():
-    module = GenAuthModule(argument_spec={}, supports_check_mode=True)
-    if not module.options.get("access_key_id"):
-        module.fail_json(msg=KEY_PAIR_REQUIRED)
-    options = dict(module.options, access_token=None)
+    # When the task runs on the controller, the action plugin of the same name logs in there instead
+    # (_login.login_here): both go through _login.
+    module = GenAuthModule(argument_spec={}, checks=CHECKS, supports_check_mode=True)
     result = dict(changed=False)
-    # The token is the result, so it is not added to the values masked in it (on_secret does nothing); the
-    # action plugin of the same name hides the whole result from Ansible's output instead.
-    with module.reporting_errors(result), client_from_options(
-            options, module.warn, on_secret=lambda value: None, user_agent=user_agent()) as client:
-        token = client.authenticate()
-        result = token_result(token, client.auth.lifetime)
+    with module.reporting_errors(result):
+        result = login(module.options, module.warn)
     module.exit_json(**result)
 
 
