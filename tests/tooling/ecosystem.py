@@ -93,6 +93,7 @@ ANSIBLE_DOCS_LABELS = {
         "collections/ansible/builtin/set_stats_module.html#ansible-collections-ansible-builtin-set-stats-module",
         "ansible.builtin.set_stats module"),
     "callback_plugins": ("plugins/callback.html#callback-plugins", "Callback plugins"),
+    "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
 }
 
 
