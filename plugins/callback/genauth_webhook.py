@@ -29,8 +29,11 @@ description:
     describe the webhook (the access key may trigger but not read webhooks), the webhook is triggered all the same
     and the subscriber's answer is not shown.
   - A send that fails is reported as one warning naming this plugin and the cause; it never fails the run or changes
-    its exit code. Each call waits at most O(timeout) for each attempt, and only calls that were surely not
-    processed are retried (O(retries)).
+    its exit code. A send is at most three calls (the token unless O(access_token) is given, the lookup, the
+    trigger); each waits at most O(timeout) for each of its 1 + O(retries) attempts, with the backoff between
+    them. The trigger is retried only when it was surely not processed; the token and the lookup, which are safe
+    to repeat, also after a timeout, a dropped connection, 502 or 504. Lower O(timeout) and O(retries) to bound a
+    send more tightly.
   - Invalid or missing settings (no O(webhook_id), no credentials, a bad value) are reported as one warning when the
     run starts, and nothing is sent.
   - What the subscriber answered is shown at C(-v), with every secret masked; the body sent is shown at C(-vvv).

@@ -57,8 +57,12 @@ def refresh_time(now, expires_in=None, exp_claim=None, iat_claim=None):
 
 
 def utc_iso(timestamp):
-    """An epoch time as ISO 8601 in UTC, to the second (``2026-05-01T12:00:00Z``)."""
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """An epoch time as ISO 8601 in UTC, to the second (``2026-05-01T12:00:00Z``); None for a time no date can
+    hold (an absurd ``expires_in`` or ``exp`` from a strange server)."""
+    try:
+        return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 class StaticToken(object):

@@ -9,6 +9,8 @@
 controller's own process when the task runs there (no module to build, send and start: the fast loop's one
 fixed cost beyond a ``uri`` loop's)."""
 
+import math
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -35,14 +37,20 @@ def key_pair_required(options):
 
 
 CHECKS = (key_pair_required,)
+# genauth_token always fetches a new token: a given access_token is ignored, so it cannot stand in for the key
+# pair of the GENAUTH_* variables either.
+UNUSED = ("access_token",)
 
 
 def token_result(token, lifetime):
     """The module's result for a fetched ``token`` and its ``lifetime`` (``AccessKeyToken.lifetime``)."""
     result = dict(changed=False, access_token=token)
-    if lifetime is not None:
+    if lifetime is not None and math.isfinite(lifetime[0]):
         seconds, lapses = lifetime
-        result.update(expires_in=int(round(seconds)), expires_at=utc_iso(lapses))
+        result["expires_in"] = int(round(seconds))
+        expires_at = utc_iso(lapses)
+        if expires_at:
+            result["expires_at"] = expires_at
     userpool_id = token_claims(token).get("scoped_userpool_id")
     if isinstance(userpool_id, str) and userpool_id:
         result["userpool_id"] = userpool_id
@@ -55,7 +63,6 @@ def login(options, warn):
     The token is the result, so it is not added to the values masked in it (``on_secret`` does nothing); the
     action plugin hides the whole result from Ansible's output instead. Raises :class:`GenAuthError`.
     """
-    options = dict(options, access_token=None)
     with client_from_options(options, warn, on_secret=lambda value: None, user_agent=user_agent()) as client:
         token = client.authenticate()
         return token_result(token, client.auth.lifetime)
@@ -87,7 +94,8 @@ def login_here(args, environ, warn):
 
     result = dict(changed=False)
     try:
-        options = checked_options(validation.validated_parameters, environ, checks=CHECKS, on_secret=secrets.add)
+        options = checked_options(validation.validated_parameters, environ, checks=CHECKS, on_secret=secrets.add,
+                                  unused=UNUSED)
         return login(options, masked_warn)
     except InvalidOptions as exc:
         return dict(failed=True, msg=remove_values(str(exc), secrets))

@@ -32,21 +32,25 @@ COLLECTION_VERSION = "0.1.0"
 
 def options_schema(rules=None, checks=()):
     """The schema a module's options are checked with: the shared rules, the module's own ``rules``
-    (``{option: rule}``), the credential rule, then the module's own ``checks`` of the whole options."""
-    return build_schema(dict(_connection.RULES, **(rules or {})), _connection.credential_rule, *checks)
+    (``{option: rule}``), the module's own ``checks`` of the whole options (first: a module that needs one kind of
+    credential says so rather than the generic rule), then the credential rule."""
+    return build_schema(dict(_connection.RULES, **(rules or {})), *(tuple(checks) + (_connection.credential_rule,)))
 
 
-def checked_options(params, environ, rules=None, checks=(), on_secret=None):
+def checked_options(params, environ, rules=None, checks=(), on_secret=None, unused=()):
     """The options as every GenAuth plugin checks them, wherever it runs (a module, an action plugin on the
     controller, the callback): the credentials a task left unset taken from ``environ``'s GENAUTH_* variables
     (each secret taken reported to ``on_secret``), then :func:`options_schema`. Raises :class:`InvalidOptions`.
 
     :param params: the options after Ansible's own argument spec (types, defaults, choices); not changed.
+    :param unused: shared options the plugin does not use (``genauth_token`` ignores ``access_token``): neither
+        the task's value nor the environment's counts, so they cannot stand in for what the environment gives.
     """
-    params = dict(params)
+    params = dict(params, **dict.fromkeys(unused))
     for value in _connection.credentials_from_environment(params, environ):
         if on_secret:
             on_secret(value)
+    params.update(dict.fromkeys(unused))
     return validate(options_schema(rules, checks), params)
 
 
@@ -61,12 +65,13 @@ class GenAuthModule(AnsibleModule):
     :param argument_spec: the module's own options (the shared ones are added).
     :param rules: the module's own rules, ``{option: rule}`` (see ``_validation``), checked with the shared ones.
     :param checks: the module's own checks of the whole options (see ``_validation.build_schema``).
+    :param unused: shared options the module ignores (see :func:`checked_options`).
 
     After construction, ``self.options`` holds the checked, normalised option values. Nothing has been sent
     yet: invalid input fails here, before any network call.
     """
 
-    def __init__(self, argument_spec, rules=None, checks=(), **kwargs):
+    def __init__(self, argument_spec, rules=None, checks=(), unused=(), **kwargs):
         super(GenAuthModule, self).__init__(argument_spec=_connection.argument_spec(**argument_spec), **kwargs)
         # Worker threads (see _parallel) add secrets and warn at the same time.
         self._secrets_lock = threading.Lock()
@@ -75,7 +80,7 @@ class GenAuthModule(AnsibleModule):
         if VOLUPTUOUS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("voluptuous"), exception=VOLUPTUOUS_IMPORT_ERROR)
         try:
-            self.options = checked_options(self.params, os.environ, rules, checks, on_secret=self.treat_as_secret)
+            self.options = checked_options(self.params, os.environ, rules, checks, self.treat_as_secret, unused)
         except InvalidOptions as exc:
             self.fail_json(msg=str(exc))
 

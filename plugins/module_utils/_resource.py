@@ -37,9 +37,13 @@ def read_pages(fetch_page, page_limit, most=None):
     """
     items = []
     page = 1
+    previous = None
     while True:
         # Every page has the same size, so that page numbers keep meaning the same offsets.
         batch, total = fetch_page(page, page_limit)
+        if batch == previous:  # a server that ignores page sends the same page again: nothing more to read
+            return items if most is None else items[:most]
+        previous = batch
         items.extend(batch)
         if (len(batch) < page_limit or (isinstance(total, int) and len(items) >= total)
                 or (most is not None and len(items) >= most)):

@@ -374,7 +374,9 @@ class WebhookAPI(object):
             try:
                 return [self.get(webhook_id)]
             except GenAuthError as error:
-                if error.status_code == 404:
+                # GenAuth's own answer (statusCode 404 in an HTTP 2xx envelope), not a proxy's or a wrong host
+                # path's HTTP 404, which must not pass for "no such webhook".
+                if error.status_code == 404 and error.http_status is not None and 200 <= error.http_status < 300:
                     return []
                 raise
         webhooks = self.list_all()

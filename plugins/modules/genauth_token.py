@@ -104,14 +104,14 @@ userpool_id:
   sample: 6229ffaxxxxxxxxcade3e3d9
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._login import CHECKS, login
+from ansible_collections.genauth.management.plugins.module_utils._login import CHECKS, UNUSED, login
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 
 
 def main():
     # When the task runs on the controller, the action plugin of the same name logs in there instead
     # (_login.login_here): both go through _login.
-    module = GenAuthModule(argument_spec={}, checks=CHECKS, supports_check_mode=True)
+    module = GenAuthModule(argument_spec={}, checks=CHECKS, unused=UNUSED, supports_check_mode=True)
     result = dict(changed=False)
     with module.reporting_errors(result):
         result = login(module.options, module.warn)

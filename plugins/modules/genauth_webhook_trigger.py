@@ -327,6 +327,7 @@ results:
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, unexpected_error
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
+from ansible_collections.genauth.management.plugins.module_utils._resource import is_readable_secret
 from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
     PAGE_LIMIT, TRIGGER_RULES, WebhookAPI, mask_webhook, trigger_list, trigger_payload,
@@ -403,8 +404,11 @@ def look_up_together(api, webhook_ids, concurrency):
     found = {}
 
     def keep(page):
+        # A list that hides the secret (masked) leaves that webhook to get-webhook: the secret must be known to
+        # mask it in a subscriber's answer that echoes it.
         found.update((webhook.get("webhookId"), webhook) for webhook in page["list"]
-                     if isinstance(webhook, dict) and webhook.get("webhookId") in wanted)
+                     if isinstance(webhook, dict) and webhook.get("webhookId") in wanted
+                     and (not webhook.get("secret") or is_readable_secret(webhook["secret"])))
 
     try:
         first = api.list(page=1, limit=PAGE_LIMIT)

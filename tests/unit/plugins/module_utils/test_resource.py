@@ -95,3 +95,13 @@ def test_redact_masks_secrets_everywhere_and_secret_keys_in_any_case():
     assert redact(value, ["abc", "", None], secret_keys=("x-token", "x-empty-token")) == {
         "Headers": {"X-Token": SECRET_MASK, "x-other": "has %s inside" % SECRET_MASK, "x-empty-token": ""},
         "list": [SECRET_MASK, 1, None, {"X-TOKEN": SECRET_MASK}], "n": 3}
+
+
+def test_read_pages_stops_when_a_server_ignores_page():
+    """A server that sends the first page for every page number, without a usable totalCount."""
+    calls = []
+
+    def fetch(page, limit):
+        calls.append(page)
+        return list(range(limit)), "many"
+    assert read_pages(fetch, 50) == list(range(50)) and calls == [1, 2]

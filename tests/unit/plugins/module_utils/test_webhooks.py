@@ -258,8 +258,12 @@ def test_recent_logs_read_pages_of_the_page_limit(mocked, api):
 def test_find_by_id_treats_404_as_none_and_reports_other_errors(mocked, api):
     mocked.get(API + "get-webhook", json={"statusCode": 404, "message": "not found", "requestId": "r"})
     mocked.get(API + "get-webhook", json={"statusCode": 403, "message": "forbidden", "requestId": "r"})
+    mocked.get(API + "get-webhook", status=404, body="<html>Not Found</html>", content_type="text/html")
     assert api.find(webhook_id="wh1") == []
     with pytest.raises(GenAuthError, match="forbidden"):
+        api.find(webhook_id="wh1")
+    # A proxy's or a wrong host path's HTTP 404 is not GenAuth saying there is no such webhook.
+    with pytest.raises(GenAuthError, match="HTTP 404"):
         api.find(webhook_id="wh1")
 
 

@@ -132,3 +132,16 @@ def test_the_controller_masks_secrets_in_its_warnings(mocked):
                              validate_certs=False), {}, warnings.append)
     assert result["access_token"] and len(warnings) == 2
     assert "validate_certs is false" in warnings[0] and "retry 1 of 1" in warnings[1] and KEY_SECRET not in warnings[1]
+
+
+def test_a_given_access_token_does_not_hide_the_key_pair_of_the_environment(capsys, mocked, monkeypatch):
+    """As after a login under AWX: the token in module_defaults, the key pair in GENAUTH_* variables."""
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_ID", "pool-env")
+    monkeypatch.setenv("GENAUTH_ACCESS_KEY_SECRET", KEY_SECRET)
+    monkeypatch.setenv("GENAUTH_ACCESS_TOKEN", TOKEN2)
+    mocked.post(API + "get-management-token", json=token_reply())
+    code, result = run(capsys, access_key_id=None, access_key_secret=None, access_token=TOKEN2)
+    here = login_here(dict(host=HOST, access_token=TOKEN2), {"GENAUTH_ACCESS_KEY_ID": "pool-env",
+                      "GENAUTH_ACCESS_KEY_SECRET": KEY_SECRET, "GENAUTH_ACCESS_TOKEN": TOKEN2}, [].append)
+    assert code == 0 and result["access_token"] == here["access_token"] != TOKEN2
+    assert [json.loads(call.request.body)["accessKeyId"] for call in mocked.calls] == ["pool-env", "pool-env"]

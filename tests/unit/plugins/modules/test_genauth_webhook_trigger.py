@@ -226,3 +226,14 @@ def test_webhooks_with_lookup_webhook_false_only_trigger(capsys, api):
     assert code == 0 and all("webhook" not in entry for entry in result["results"])
     assert [call.request.url.split("?")[0] for call in api.calls] == [
         API + "get-management-token", API + "trigger-webhook", API + "trigger-webhook"]
+
+
+def test_a_webhook_whose_secret_the_list_hides_is_looked_up_with_get_webhook(capsys, api):
+    """The secret must be known to mask it in an answer that echoes it; a list may show it masked."""
+    pool = hooks(3)
+    pool[1]["secret"] = "********"
+    listing(api, pool)
+    api.replace("GET", API + "get-webhook", json=envelope(dict(WEBHOOK, webhookId="wh001")))
+    code, result, dummy = run(capsys, webhook_id=None, webhooks=[{"webhook_id": hook["webhookId"]} for hook in pool])
+    assert code == 0 and len(calls_of(api, "list-webhooks")) == 1
+    assert [call.request.url.split("webhookId=")[1] for call in calls_of(api, "get-webhook")] == ["wh001"]
