@@ -34,3 +34,21 @@ def test_the_token_is_fetched_here_only_where_the_module_would_run_alike(setting
 def test_a_controller_without_the_libraries_runs_the_module(monkeypatch):
     monkeypatch.setattr(genauth_token, "controller_can_login", lambda: False)
     assert action()._runs_here() is False
+
+
+@pytest.mark.parametrize("here", [True, False])
+@pytest.mark.parametrize("outcome, hidden", [
+    ({"changed": False, "access_token": "a.b.c", "expires_in": 7200}, True),
+    ({"failed": True, "msg": "Invalid options: no credentials"}, False),
+])
+def test_run_logs_in_one_way_and_hides_only_a_result_with_the_token(monkeypatch, here, outcome, hidden):
+    plugin = action(transport="local" if here else "ssh")
+    plugin._task.args = {"access_key_id": "pool-1"}
+    calls = []
+    monkeypatch.setattr(genauth_token.ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
+    monkeypatch.setattr(genauth_token, "login_here", lambda args, environ, warn: calls.append(("here", args)) or dict(outcome))
+    plugin._execute_module = lambda module_name, module_args, task_vars: calls.append((module_name, module_args)) or dict(outcome)
+    result = plugin.run(task_vars={})
+    assert calls == [("here" if here else "genauth.management.genauth_token", {"access_key_id": "pool-1"})]
+    assert result.get("_ansible_no_log", False) is hidden
+    assert dict((k, v) for k, v in result.items() if k != "_ansible_no_log") == outcome
