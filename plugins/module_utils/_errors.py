@@ -7,6 +7,8 @@
 
 """The one error type of the GenAuth client, and what each kind of failure tells the user to do."""
 
+from ansible_collections.genauth.management.plugins.module_utils._masking import printable
+
 # What to do, by the envelope's statusCode class: the API documents these classes, not per-endpoint codes. An
 # endpoint may say more about a code (see ``_envelope.Endpoint``); its own hint then wins.
 _HINTS = {
@@ -53,12 +55,17 @@ class GenAuthError(Exception):
     :param no_answer: True when the request was sent (or may have been) and no complete answer came back: a
         timeout or a connection that broke. The call may or may not have been processed.
     :param retry_after: seconds the server asked us to wait (``Retry-After``), if it said so.
+    :param unreadable_answer: True when the server answered HTTP 2xx with something that cannot be read (not
+        JSON, not an envelope, nested too deep, too large): it may have processed the call.
+
+    The message is made printable (``_masking.printable``): it may quote a server, and it reaches a terminal.
 
     Whether an error is retried is decided from these facts by ``_retry.RetryPolicy`` alone.
     """
 
     def __init__(self, msg, endpoint=None, status_code=None, api_code=None, request_id=None,
-                 http_status=None, connect_failed=False, retry_after=None, no_answer=False):
+                 http_status=None, connect_failed=False, retry_after=None, no_answer=False, unreadable_answer=False):
+        msg = printable(msg)
         super(GenAuthError, self).__init__(msg)
         self.msg = msg
         self.endpoint = endpoint
@@ -69,6 +76,12 @@ class GenAuthError(Exception):
         self.connect_failed = connect_failed
         self.retry_after = retry_after
         self.no_answer = no_answer
+        self.unreadable_answer = unreadable_answer
+
+    @property
+    def may_have_been_processed(self):
+        """True when the request reached the server and no usable answer came back: it may have taken effect."""
+        return self.no_answer or self.unreadable_answer
 
     @property
     def unauthorized(self):

@@ -104,9 +104,11 @@ def test_status_codes_that_are_not_whole_numbers_are_errors(status_code):
     assert error.msg.startswith("GenAuth API error on trigger-webhook: odd")
 
 
-def test_snippet_keeps_the_body_exactly():
+def test_snippet_quotes_the_body_escaped_then_cut():
     page = "<html>\r\n<body>\r\n" + "y" * 300
-    assert page[:200] in failure(page, 502, "Bad Gateway").msg
+    msg = failure(page, 502, "Bad Gateway").msg
+    assert ("<html>\\r\\n<body>\\r\\n" + "y" * 180 + "...") in msg
+    assert "\r" not in msg and "\n" not in msg
 
 
 @pytest.mark.parametrize("endpoint, advice", [
