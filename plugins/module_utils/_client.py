@@ -12,6 +12,7 @@ Every endpoint goes through :meth:`GenAuthClient.call`; endpoint-specific helper
 only define the endpoint (``_envelope.Endpoint``) and shape the request.
 """
 
+import contextlib
 import http.cookiejar
 import re
 import time
@@ -22,14 +23,19 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import (
     TOKEN_ENDPOINT, AccessKeyToken, StaticToken, TokenWithKeyPair, token_claims,
 )
 from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
-from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
+from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_ANSWER_BYTES, parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
+from ansible_collections.genauth.management.plugins.module_utils._transport import (
+    ACCEPT_ENCODING, AnswerTooLarge, Deadline, UnreadableEncoding, WatchedAdapter, read_answer,
+)
 from ansible_collections.genauth.management.plugins.module_utils._validation import is_header_safe
 
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    import urllib3
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -64,18 +70,23 @@ class GenAuthClient(object):
     :param userpool_id: sent as the user pool headers; when None, read from the token's ``scoped_userpool_id``.
     :param validate_certs: verify the server's TLS certificate (on by default, unlike the official SDKs).
     :param ca_path: a CA bundle (file or directory) to verify against instead of the system store.
-    :param timeout: seconds for connecting and for each read, per HTTP request.
+    :param timeout: the most seconds one HTTP request may take, from connecting to the last byte of the answer
+        (``_transport.Deadline``).
     :param retry_policy: a :class:`RetryPolicy`.
     :param user_agent: the User-Agent header.
     :param warn: called with a message for every retry and token refresh (``AnsibleModule.warn``).
     :param sleep: ``time.sleep``, replaceable in tests.
     :param pool_size: keep-alive connections kept per host; at least the number of threads calling at once.
+    :param secrets: a ``_masking.Secrets`` of everything to mask in the texts quoted from answers; the caller
+        adds what it learns (a webhook's secret), the client the tokens it fetches.
+    :param clock: ``time.monotonic``, replaceable in tests.
 
     One client may be shared by several threads (see ``_parallel``): they share the token and the connections.
     """
 
     def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=TIMEOUT.default,
-                 retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None):
+                 retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None, secrets=None,
+                 clock=time.monotonic):
         self.host = host
         self._auth = auth
         self._userpool_id = userpool_id
@@ -84,19 +95,25 @@ class GenAuthClient(object):
         self._policy = retry_policy or RetryPolicy(RETRIES.default)
         self._warn = warn or (lambda msg: None)
         self._sleep = sleep
+        self._clock = clock
+        self.secrets = secrets if secrets is not None else Secrets()
+        # When set (time_limit), the monotonic time by which every call of this client must be over.
+        self._ends = None
         self._session = requests.Session()
         # The API authenticates with the bearer token; refusing cookies also keeps threads sharing the session
         # from writing its cookie jar while others read it.
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        if pool_size and pool_size > requests.adapters.DEFAULT_POOLSIZE:
-            for scheme in ("https://", "http://"):
-                self._session.mount(scheme, requests.adapters.HTTPAdapter(pool_maxsize=pool_size))
+        adapter_options = {"pool_maxsize": pool_size} if pool_size and pool_size > requests.adapters.DEFAULT_POOLSIZE else {}
+        for scheme in ("https://", "http://"):
+            self._session.mount(scheme, WatchedAdapter(**adapter_options))
         if not validate_certs:
             # The module already warns once that verification is off; urllib3 would add a warning per request.
             requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         if user_agent:
             self._session.headers["User-Agent"] = user_agent
         self._session.headers["Accept"] = "application/json"
+        # Only the codings _transport can inflate within its limit.
+        self._session.headers["Accept-Encoding"] = ACCEPT_ENCODING
 
     def close(self):
         self._session.close()
@@ -106,6 +123,28 @@ class GenAuthClient(object):
 
     def __exit__(self, *exc_info):
         self.close()
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds):
+        """Within the block, every call (its attempts, the waits between them, a token it needs) ends within
+        ``seconds`` in all: an attempt gets what is left of them if that is less than ``timeout``, and no retry
+        starts that could not end in time."""
+        self._ends = self._clock() + seconds
+        try:
+            yield self
+        finally:
+            self._ends = None
+
+    def _time_left(self, endpoint, last_error=None):
+        """Seconds this attempt may take: ``timeout``, or less when a time limit is near; raises when it is spent."""
+        if self._ends is None:
+            return self._timeout
+        left = self._ends - self._clock()
+        if left <= 0.001:
+            raise last_error or GenAuthError(
+                "GenAuth %s at %s was not called: the time limit of this send was spent by the calls before it."
+                % (endpoint, self.host), endpoint=endpoint.name, connect_failed=True)
+        return min(self._timeout, left)
 
     def call(self, endpoint, params=None, json=None, subject=None):
         """Call an :class:`~._envelope.Endpoint` with the management token and return its :class:`Envelope`.
@@ -160,30 +199,43 @@ class GenAuthClient(object):
         attempt = 0
         while True:
             try:
-                return self._send(endpoint, params, json, headers)
+                return self._send(endpoint, params, json, headers, self._time_left(endpoint))
             except GenAuthError as error:
                 delay = self._policy.delay_before_retry(error, attempt, endpoint.idempotent)
                 if delay is None:
+                    raise
+                if self._ends is not None and self._clock() + delay >= self._ends:
+                    error.msg += " No retry was made: the time limit of this send would have run out first."
+                    error.args = (error.msg,)
                     raise
                 attempt += 1
                 self._warn("GenAuth %s: retry %d of %d in %.1f s after: %s"
                            % (label or endpoint.name, attempt, self._policy.retries, delay, error.msg))
                 self._sleep(delay)
 
-    def _send(self, endpoint, params, json, headers):
+    def _send(self, endpoint, params, json, headers, seconds):
+        """One HTTP request and its whole answer within ``seconds``; the answer's envelope, or GenAuthError."""
         url = self.host + API_PREFIX + endpoint.name
+        deadline = Deadline(seconds)
         try:
-            response = self._session.request(
-                endpoint.method, url, params=params, json=json, headers=headers, verify=self._verify,
-                timeout=(self._timeout, self._timeout),
-                # A redirect would turn the POST into a GET and could carry the token elsewhere: report it instead.
-                allow_redirects=False,
-            )
+            with deadline:
+                response = self._session.request(
+                    endpoint.method, url, params=params, json=json, headers=headers, verify=self._verify,
+                    timeout=(seconds, seconds), stream=True,
+                    # A redirect would turn the POST into a GET and could carry the token elsewhere: report it.
+                    allow_redirects=False,
+                )
+                try:
+                    text = read_answer(response, MAX_ANSWER_BYTES)
+                finally:
+                    response.close()
         except requests.exceptions.SSLError as exc:
+            if deadline.expired:
+                raise self._timeout_error(endpoint, seconds)
             raise GenAuthError(
                 "TLS failure talking to %s for %s: %s. If the server uses a private CA, set ca_path to its CA "
                 "bundle; validate_certs=false turns verification off, which is only fit for tests."
-                % (self.host, endpoint, _innermost_reason(exc)), endpoint=endpoint.name)
+                % (self.host, endpoint, self.secrets.shown(_innermost_reason(exc), 300)), endpoint=endpoint.name)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError) as exc:
             # Raised while building the request, before anything is sent. The exception's text may quote a
             # header value (the token), so it is not repeated.
@@ -191,31 +243,60 @@ class GenAuthClient(object):
                 "Could not build the %s request for %s (%s): a header or the URL holds characters HTTP cannot "
                 "carry. Nothing was sent. Check host, userpool_id and the credentials for stray characters."
                 % (endpoint, self.host, type(exc).__name__), endpoint=endpoint.name)
-        except requests.exceptions.RequestException as exc:
-            raise self._transport_error(endpoint, exc)
-        return parse_response(endpoint, response.status_code, response.reason, response.headers, response.text)
+        except AnswerTooLarge as exc:
+            raise self._too_large(endpoint, response, exc)
+        except UnreadableEncoding as exc:
+            raise self._unreadable_answer(endpoint, response, "an answer it could not decode: %s" % exc)
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise self._timeout_error(endpoint, seconds)
+            raise self._transport_error(endpoint, exc, seconds)
+        return parse_response(endpoint, response.status_code, response.reason, response.headers, text, self.secrets)
 
-    def _transport_error(self, endpoint, exc):
-        reason = _innermost_reason(exc)
+    def _too_large(self, endpoint, response, exc):
+        declared = " (it declared %d bytes)" % exc.declared if exc.declared else ""
+        what = "an answer larger than %d bytes, the most this client reads%s" % (exc.limit, declared)
+        if 200 <= response.status_code < 300:
+            return self._unreadable_answer(endpoint, response, what)
+        return GenAuthError(
+            "GenAuth %s at %s failed with HTTP %d and %s. A proxy or gateway may be answering instead of the "
+            "GenAuth Management API." % (endpoint, self.host, response.status_code, what),
+            endpoint=endpoint.name, status_code=response.status_code, http_status=response.status_code)
+
+    def _unreadable_answer(self, endpoint, response, what):
+        return GenAuthError(
+            "GenAuth %s at %s answered HTTP %d with %s. Check that host points at the GenAuth Management API; a "
+            "proxy or gateway may be answering instead." % (endpoint, self.host, response.status_code, what),
+            endpoint=endpoint.name, status_code=response.status_code, http_status=response.status_code,
+            unreadable_answer=200 <= response.status_code < 300)
+
+    def _timeout_error(self, endpoint, seconds):
+        return GenAuthError("GenAuth %s at %s failed: no answer within %g s (timeout), counted from connecting to "
+                            "the last byte of the answer. %s" % (endpoint, self.host, seconds, _advice(endpoint)),
+                            endpoint=endpoint.name, no_answer=True)
+
+    def _transport_error(self, endpoint, exc, seconds):
+        reason = self.secrets.shown(_innermost_reason(exc), 300)
         if connection_never_made(exc):
             return GenAuthError(
                 "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
                 % (self.host, endpoint, reason), endpoint=endpoint.name, connect_failed=True)
-        if isinstance(exc, requests.exceptions.Timeout):
-            what = "no answer within %g s (timeout)" % self._timeout
-        elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            # ChunkedEncodingError: the headers came, then the connection closed before the whole body did.
+        if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
+            what = "no answer within %g s (timeout)" % seconds
+        else:
+            # The headers may have come, then the connection closed before the whole body did.
             what = "the connection broke before the answer arrived (%s)" % reason
-        else:
-            what = reason
-        if endpoint.idempotent:
-            advice = ("The call is safe to repeat, so it is retried (see retries); if this persists, check that "
-                      "the server and any proxy in front of it are healthy, or raise timeout.")
-        else:
-            advice = ("The request may have been processed, so it was not retried; check whether it took effect "
-                      "before running it again, or raise timeout.")
-        return GenAuthError("GenAuth %s at %s failed: %s. %s" % (endpoint, self.host, what, advice),
+        return GenAuthError("GenAuth %s at %s failed: %s. %s" % (endpoint, self.host, what, _advice(endpoint)),
                             endpoint=endpoint.name, no_answer=True)
+
+
+def _advice(endpoint):
+    """What to do after a request that was sent and got no complete answer."""
+    if endpoint.idempotent:
+        return ("The call is safe to repeat, so it is retried (see retries); if this persists, check that the "
+                "server and any proxy in front of it are healthy, or raise timeout.")
+    return ("The request may have been processed, so it was not retried; check whether it took effect before "
+            "running it again, or raise timeout.")
 
 
 def transport_warnings(options):
@@ -241,7 +322,7 @@ def auth_from_options(options, warn, on_secret):
     return TokenWithKeyPair(options["access_token"], key_pair, warn=warn)
 
 
-def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None):
+def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None, secrets=None):
     """The :class:`GenAuthClient` for checked shared options: the one place that turns them into a client, for
     every module (``_module.GenAuthModule.client``) and any other plugin.
 
@@ -249,10 +330,20 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
     :param warn: called with each warning (unsafe transport, retries, token refreshes); it must mask secrets.
     :param on_secret: called with each secret the client learns (a fetched token), to be masked from then on.
     :param pool_size: the most calls the caller makes at once (see ``_parallel``).
+    :param secrets: the caller's ``_masking.Secrets``, shared with the client so that every text quoted from an
+        answer is masked with all the caller knows; the credentials are added to it.
     """
     for warning in transport_warnings(options):
         warn(warning)
-    auth = auth_from_options(options, warn, on_secret)
+    secrets = secrets if secrets is not None else Secrets()
+    for option in ("access_key_secret", "access_token"):
+        secrets.add(options.get(option))
+
+    def learned(value):
+        secrets.add(value)
+        on_secret(value)
+
+    auth = auth_from_options(options, warn, learned)
     return GenAuthClient(
         options["host"], auth,
         userpool_id=options.get("userpool_id"),
@@ -263,4 +354,5 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
         user_agent=user_agent,
         warn=warn,
         pool_size=pool_size,
+        secrets=secrets,
     )
