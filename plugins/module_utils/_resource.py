@@ -15,7 +15,12 @@ fields are compared, how each is normalised, and which hold secrets; the rules o
 
 import re
 
-SECRET_MASK = "********"
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK, Secrets
+
+# The most pages a list is read in: far more than any user pool's webhooks need, few enough that a server
+# whose count is wrong or whose pages never end is stopped.
+MAX_PAGES = 100
 # What a changed secret shows in a diff: a change, without either value.
 SECRET_CHANGED = "******** (changed)"
 # update_secret: send a given secret that cannot be compared on every run, or only when creating.
@@ -25,30 +30,64 @@ UPDATE_SECRET_CHOICES = ("always", "on_create")
 _MASKED = re.compile(r"\*{3,}")
 
 
-def read_pages(fetch_page, page_limit, most=None):
-    """Every item of a paged list, or its first ``most``.
+def _count(total):
+    """totalCount when it is a usable count (a whole number, not negative), else None."""
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        return None
+    return total
+
+
+def read_pages(fetch_page, page_limit, endpoint, most=None, key=None):
+    """Every item of a paged list, or its first ``most``, in at most ``MAX_PAGES`` calls.
 
     :param fetch_page: called with ``(page, limit)`` (pages count from 1); returns ``(items, total_count)``,
-        where ``total_count`` is the API's ``totalCount`` (None when it sent none).
+        where ``total_count`` is the API's ``totalCount`` as sent (None when it sent none).
     :param page_limit: the most items the API returns in one page.
+    :param endpoint: the endpoint read, for messages.
+    :param key: an item's identity: an item already read on an earlier page (a list that shifted while it was
+        read) is kept once. Without it, a page equal to the one before ends the reading.
 
-    Pages are read until ``total_count`` items (or ``most``) are read, or a page comes back short, so a server
-    whose count is wrong cannot make this loop forever.
+    Reading stops at a short page, at the pages ``total_count`` allows, at a page with nothing new (a server that
+    ignores ``page``), or at ``most``. A list that would need more than ``MAX_PAGES`` pages is refused with a
+    :class:`GenAuthError`: a count beyond them at once, and without a usable count when page ``MAX_PAGES`` is
+    still full, so that no server can keep a task reading.
     """
-    items = []
+    items, seen, previous = [], set(), None
     page = 1
-    previous = None
     while True:
         # Every page has the same size, so that page numbers keep meaning the same offsets.
         batch, total = fetch_page(page, page_limit)
-        if batch == previous:  # a server that ignores page sends the same page again: nothing more to read
-            return items if most is None else items[:most]
+        count = _count(total)
+        if page == 1 and count is not None and count > MAX_PAGES * page_limit and (most is None or most > count):
+            raise GenAuthError(
+                "GenAuth %s says it holds %d items (totalCount), more than the %d pages of %d that this client "
+                "reads. Check that host points at the GenAuth Management API." % (endpoint, count, MAX_PAGES,
+                                                                                    page_limit),
+                endpoint=str(endpoint))
+        if key is None:
+            new = [] if batch == previous else batch
+        else:
+            new = []
+            for item in batch:
+                identity = key(item)
+                if identity not in seen:
+                    seen.add(identity)
+                    new.append(item)
+        if batch and not new:  # the same page again: a server that ignores page has nothing more to give
+            break
         previous = batch
-        items.extend(batch)
-        if (len(batch) < page_limit or (isinstance(total, int) and len(items) >= total)
-                or (most is not None and len(items) >= most)):
-            return items if most is None else items[:most]
+        items.extend(new)
+        if (len(batch) < page_limit or (most is not None and len(items) >= most)
+                or (count is not None and (len(items) >= count or page * page_limit >= count))):
+            break
+        if page >= MAX_PAGES:
+            raise GenAuthError(
+                "GenAuth %s still sent full pages after %d pages of %d%s: this client reads no more. Check that host "
+                "points at the GenAuth Management API." % (endpoint, MAX_PAGES, page_limit,
+                                                          "" if count is not None else " and no usable totalCount"),
+                endpoint=str(endpoint))
         page += 1
+    return items if most is None else items[:most]
 
 
 def find_by_name(items, name, key="name"):
@@ -139,21 +178,8 @@ def diff(before, after, fields, normalizers=None, secret_fields=(), changed_secr
     return {"before": comparable(before, fields, normalizers, secret_fields), "after": shown_after}
 
 
-def redact(value, secrets, mask=SECRET_MASK, secret_keys=()):
-    """A copy of any JSON value with every occurrence of ``secrets`` in its strings replaced by ``mask``, and
-    the value of every dict key in ``secret_keys`` (compared in any case) masked whole."""
-    secrets = [secret for secret in secrets if isinstance(secret, str) and secret]
-    lowered = frozenset(key.lower() for key in secret_keys)
-
-    def walk(item):
-        if isinstance(item, dict):
-            return dict((key, mask if isinstance(key, str) and key.lower() in lowered and item[key] not in (None, "")
-                         else walk(item[key])) for key in item)
-        if isinstance(item, (list, tuple)):
-            return [walk(element) for element in item]
-        if isinstance(item, str):
-            for secret in secrets:
-                item = item.replace(secret, mask)
-        return item
-
-    return walk(value)
+def redact(value, secrets, secret_keys=()):
+    """A copy of any JSON value with every occurrence of ``secrets`` in its strings and keys replaced by the mask,
+    and the value of every dict key in ``secret_keys`` (compared in any case) masked whole (see
+    ``_masking.Secrets.redact``)."""
+    return Secrets(secrets).redact(value, secret_keys)

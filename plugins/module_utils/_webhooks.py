@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 from ansible_collections.genauth.management.plugins.module_utils import _resource
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Endpoint
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK, Secrets
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     Bounds, has_space_or_control, identifier, list_of, reject,
 )
 
-# What results show instead of a webhook's secret: the collection's one mask, stated in _resource.
-SECRET_MASK = _resource.SECRET_MASK
 # A trigger's body travels through GenAuth to the subscriber; 1 MiB is far above any deployment notice
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -159,10 +158,74 @@ def normalize_webhook(webhook):
     if isinstance(events, str):
         try:
             decoded = json.loads(events)
-        except ValueError:
+        except (ValueError, RecursionError):
             decoded = [event.strip() for event in events.split(",") if event.strip()]
         webhook["events"] = decoded if isinstance(decoded, list) else [decoded]
     return webhook
+
+
+def _kind(value):
+    """What a JSON value is, in a message: ``a string``, ``an array``, ``null``..."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array",
+             dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def shape_error(endpoint, envelope, problem):
+    """The error for an answer whose ``data`` does not have the shape the endpoint documents."""
+    return GenAuthError(
+        "GenAuth %s answered statusCode 200 with data of an unexpected shape: %s (requestId %s). Check that host "
+        "points at the GenAuth Management API; nothing was done with this answer."
+        % (endpoint, problem, envelope.request_id),
+        endpoint=endpoint.name, status_code=envelope.status_code, request_id=envelope.request_id)
+
+
+def checked_webhook(webhook, endpoint, envelope, where="data"):
+    """A WebhookDto from ``endpoint``'s answer, normalised, after checking the fields the collection reads:
+    ``webhookId`` a non-empty string, ``events`` a list of strings, ``enabled`` a boolean, the text fields
+    strings (each may be absent or null). Anything else is a :func:`shape_error` naming the field."""
+    if not isinstance(webhook, dict):
+        raise shape_error(endpoint, envelope, "%s is %s, not a webhook object" % (where, _kind(webhook)))
+    webhook = normalize_webhook(webhook)
+    webhook_id = webhook.get("webhookId")
+    if not isinstance(webhook_id, str) or not webhook_id:
+        raise shape_error(endpoint, envelope, "%s.webhookId is %s, not a non-empty string" % (where, _kind(webhook_id)))
+    events = webhook.get("events")
+    if events is not None and (not isinstance(events, list) or not all(isinstance(event, str) for event in events)):
+        raise shape_error(endpoint, envelope, "%s.events of webhook %s is not a list of event names (it holds %s)"
+                          % (where, webhook_id, ", ".join(sorted(set(_kind(event) for event in events)))
+                             if isinstance(events, list) else _kind(events)))
+    for field in ("name", "url", "contentType", "secret"):
+        if webhook.get(field) is not None and not isinstance(webhook[field], str):
+            raise shape_error(endpoint, envelope, "%s.%s of webhook %s is %s, not a string"
+                              % (where, field, webhook_id, _kind(webhook[field])))
+    if webhook.get("enabled") is not None and not isinstance(webhook["enabled"], bool):
+        raise shape_error(endpoint, envelope, "%s.enabled of webhook %s is %s, not a boolean"
+                          % (where, webhook_id, _kind(webhook["enabled"])))
+    return webhook
+
+
+def page_items(envelope, endpoint):
+    """The ``list`` and ``totalCount`` of a page (``{"totalCount": n, "list": [...]}``), the list checked to be an
+    array of objects; a missing or null list is an empty page."""
+    data = _object_data(envelope, endpoint)
+    items = data.get("list")
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise shape_error(endpoint, envelope, "data.list is %s, not an array" % _kind(items))
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise shape_error(endpoint, envelope, "data.list[%d] is %s, not an object" % (index, _kind(item)))
+    return items, data.get("totalCount")
+
+
+def secret_known(webhook):
+    """True when ``webhook`` (as an endpoint returned it) shows its secret, or shows that it has none (an empty
+    string). A secret that is absent, null or masked is unknown, and so cannot be masked in what a subscriber
+    answers."""
+    secret = webhook.get("secret")
+    return "secret" in webhook and (secret == "" or _resource.is_readable_secret(secret))
 
 
 def mask_webhook(webhook):
@@ -322,10 +385,92 @@ def unknown_events(events, known):
             % ("s" if len(problems) > 1 else "", "; ".join(problems), ", ".join(sorted(known)) or "no events"))
 
 
+# Headers a delivery log may record whose value is a credential: the webhook's secret under each of its names,
+# and the subscriber's own (its Authorization, a proxy's, cookies).
+CREDENTIAL_HEADERS = SECRET_HEADERS + ("authorization", "proxy-authorization", "cookie", "set-cookie")
+_LOG_HEADER_FIELDS = ("requestHeaders", "responseHeaders")
+_HEADER_LINE = re.compile(r"^(?P<name>[^:\r\n]+):[ \t]*(?P<value>[^\r\n]*)", re.MULTILINE)
+
+
+def _is_credential(name):
+    return isinstance(name, str) and name.strip().lower() in CREDENTIAL_HEADERS
+
+
+def _header_entries(headers):
+    """``(name, value)`` of headers in any shape a log may hold them: an object, a list of ``[name, value]``
+    pairs or of ``{"name" or "key": ..., "value": ...}`` objects, a JSON string of either, or raw header lines."""
+    if isinstance(headers, str):
+        try:
+            decoded = json.loads(headers)
+        except (ValueError, RecursionError):
+            return [(match.group("name"), match.group("value")) for match in _HEADER_LINE.finditer(headers)]
+        return _header_entries(decoded) if isinstance(decoded, (dict, list)) else []
+    if isinstance(headers, dict):
+        return list(headers.items())
+    entries = []
+    for item in headers if isinstance(headers, list) else ():
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            entries.append((item[0], item[1]))
+        elif isinstance(item, dict):
+            entries.append((item.get("name", item.get("key")), item.get("value")))
+    return entries
+
+
+def log_credentials(log):
+    """Every credential a delivery log's headers carry (``CREDENTIAL_HEADERS``), whatever their shape: the value,
+    and for ``Authorization`` also the credentials after its scheme. An older secret of the webhook, sent before
+    it was changed, is among them."""
+    found = []
+    for field in _LOG_HEADER_FIELDS:
+        for name, value in _header_entries(log.get(field)):
+            if _is_credential(name) and isinstance(value, (str, int, float)) and str(value).strip():
+                value = str(value).strip()
+                found.append(value)
+                scheme, dummy, credentials = value.partition(" ")
+                if credentials.strip() and scheme.isalpha():
+                    found.append(credentials.strip())
+    return found
+
+
+def _redact_headers(headers, secrets):
+    """Headers of a log, in the shape they came, each credential masked whole and ``secrets`` masked elsewhere."""
+    if isinstance(headers, str):
+        try:
+            decoded = json.loads(headers)
+        except (ValueError, RecursionError):
+            decoded = None
+        if isinstance(decoded, (dict, list)):
+            return json.dumps(_redact_headers(decoded, secrets))
+        return secrets.mask(_HEADER_LINE.sub(
+            lambda match: match.group(0) if not _is_credential(match.group("name"))
+            else "%s: %s" % (match.group("name"), SECRET_MASK), headers))
+    if isinstance(headers, list):
+        redacted = []
+        for item in headers:
+            if isinstance(item, (list, tuple)) and len(item) == 2 and _is_credential(item[0]):
+                redacted.append([secrets.mask(item[0]), SECRET_MASK])
+            elif isinstance(item, dict) and _is_credential(item.get("name", item.get("key"))):
+                redacted.append(dict(secrets.redact(item), value=SECRET_MASK))
+            else:
+                redacted.append(secrets.redact(item, CREDENTIAL_HEADERS))
+        return redacted
+    return secrets.redact(headers, CREDENTIAL_HEADERS)
+
+
 def redact_log(log, secrets):
-    """A WebhookLogDto fit for results: every header that carries the secret masked (in any case), and the
-    webhook's secret masked wherever else it shows (a body that echoes it)."""
-    return _resource.redact(log, secrets, secret_keys=SECRET_HEADERS)
+    """A WebhookLogDto fit for results, and the credentials found in it: every header that carries a credential
+    masked (in any case and any shape, see ``_header_entries``), and the webhook's ``secrets`` and every credential
+    of the log's own headers masked wherever else they show (a body that echoes them, keys included).
+
+    Returns ``(log, credentials)``; the caller masks the credentials in the rest of its output too."""
+    credentials = log_credentials(log)
+    masking = Secrets(list(secrets) + credentials)
+    redacted = {}
+    for key, value in log.items():
+        name = masking.mask(key) if isinstance(key, str) else key
+        redacted[name] = (_redact_headers(value, masking) if key in _LOG_HEADER_FIELDS
+                          else masking.redact(value, CREDENTIAL_HEADERS))
+    return redacted, credentials
 
 
 def _object_data(envelope, endpoint):
@@ -352,20 +497,23 @@ class WebhookAPI(object):
     def get(self, webhook_id):
         """GET get-webhook: the WebhookDto, secret included (mask it before returning it to a user)."""
         envelope = self._client.call(GET, params={"webhookId": webhook_id}, subject="webhook %s" % webhook_id)
-        return normalize_webhook(_object_data(envelope, GET))
+        return checked_webhook(_object_data(envelope, GET), GET, envelope)
 
     def list(self, page=None, limit=None):
-        """GET list-webhooks: ``{"totalCount": n, "list": [WebhookDto]}`` for one page (limit at most 50)."""
-        data = _object_data(self._client.call(LIST, params=without_none({"page": page, "limit": limit})), LIST)
-        return dict(data, list=[normalize_webhook(item) for item in data.get("list") or []])
+        """GET list-webhooks: ``{"totalCount": n, "list": [WebhookDto]}`` for one page (limit at most 50), every
+        webhook checked (``checked_webhook``)."""
+        envelope = self._client.call(LIST, params=without_none({"page": page, "limit": limit}))
+        items, total = page_items(envelope, LIST)
+        return {"totalCount": total, "list": [checked_webhook(item, LIST, envelope, "data.list[%d]" % index)
+                                              for index, item in enumerate(items)]}
 
     def list_all(self):
-        """Every WebhookDto of the user pool: list-webhooks read page by page (``PAGE_LIMIT`` each) until
-        ``totalCount`` are read, or a page comes back short (a server whose count is wrong cannot loop forever)."""
+        """Every WebhookDto of the user pool, each once: list-webhooks read page by page (``PAGE_LIMIT`` each,
+        bounded as ``_resource.read_pages`` says)."""
         def fetch(page, limit):
             data = self.list(page=page, limit=limit)
             return data["list"], data.get("totalCount")
-        return _resource.read_pages(fetch, PAGE_LIMIT)
+        return _resource.read_pages(fetch, PAGE_LIMIT, LIST, key=lambda webhook: webhook["webhookId"])
 
     def find(self, webhook_id=None, name=None):
         """The webhooks a task selects: by id (none when GenAuth does not know it), by name (names need not
@@ -384,35 +532,41 @@ class WebhookAPI(object):
 
     def create(self, name, url, events, content_type, enabled=None, secret=None):
         """POST create-webhook: the new WebhookDto."""
-        return normalize_webhook(_object_data(self._client.call(CREATE, json=without_none({
+        envelope = self._client.call(CREATE, json=without_none({
             "name": name, "url": url, "events": events, "contentType": content_type,
             "enabled": enabled, "secret": secret,
-        })), CREATE))
+        }))
+        return checked_webhook(_object_data(envelope, CREATE), CREATE, envelope)
 
     def update(self, webhook_id, name=None, url=None, events=None, content_type=None, enabled=None, secret=None):
-        """POST update-webhook with only the fields given: the updated WebhookDto."""
-        return normalize_webhook(self._client.call(UPDATE, json=without_none({
+        """POST update-webhook with only the fields given: the updated WebhookDto, or ``{}`` when the answer holds
+        none that can be read (the update was acknowledged all the same: the caller keeps the request's effect)."""
+        envelope = self._client.call(UPDATE, json=without_none({
             "webhookId": webhook_id, "name": name, "url": url, "events": events,
             "contentType": content_type, "enabled": enabled, "secret": secret,
-        })).data)
+        }))
+        if not isinstance(envelope.data, dict) or not envelope.data:
+            return {}
+        try:
+            return checked_webhook(dict({"webhookId": webhook_id}, **envelope.data), UPDATE, envelope)
+        except GenAuthError:
+            return {}
 
     def delete(self, webhook_ids):
         """POST delete-webhook; unknown ids are not an error."""
         self._client.call(DELETE, json={"webhookIds": list(webhook_ids)})
 
     def logs(self, webhook_id, page=None, limit=None):
-        """POST get-webhook-logs: ``{"totalCount": n, "list": [WebhookLogDto]}``."""
-        return self._client.call(LOGS, subject="webhook %s" % webhook_id,
-                                 json=without_none({"webhookId": webhook_id, "page": page, "limit": limit})).data
+        """POST get-webhook-logs: ``(logs, totalCount)`` of one page, each log an object (WebhookLogDto)."""
+        envelope = self._client.call(LOGS, subject="webhook %s" % webhook_id,
+                                     json=without_none({"webhookId": webhook_id, "page": page, "limit": limit}))
+        return page_items(envelope, LOGS)
 
     def recent_logs(self, webhook_id, most):
         """The webhook's ``most`` most recent WebhookLogDto (newest first, as GenAuth lists them), read in
         pages of ``PAGE_LIMIT``."""
-        def fetch(page, limit):
-            data = self.logs(webhook_id, page=page, limit=limit)
-            data = data if isinstance(data, dict) else {}
-            return list(data.get("list") or []), data.get("totalCount")
-        return _resource.read_pages(fetch, PAGE_LIMIT, most=most)
+        return _resource.read_pages(lambda page, limit: self.logs(webhook_id, page=page, limit=limit),
+                                    PAGE_LIMIT, LOGS, most=most)
 
     def event_list(self):
         """GET get-webhook-event-list: the event categories and names a webhook can subscribe to."""
@@ -517,8 +671,12 @@ def describe_webhooks(api, options, on_secret):
     for webhook in webhooks:
         entry = webhook_result(webhook)
         if options.get("logs"):
-            entry["logs"] = [redact_log(log, secrets)
-                             for log in api.recent_logs(webhook.get("webhookId"), options["logs_limit"])]
+            entry["logs"] = []
+            for log in api.recent_logs(webhook.get("webhookId"), options["logs_limit"]):
+                redacted, credentials = redact_log(log, secrets)
+                for credential in credentials:
+                    on_secret(credential)
+                entry["logs"].append(redacted)
         described.append(entry)
     result = dict(changed=False, webhooks=described)
     if options.get("event_list"):

@@ -2,8 +2,9 @@
 
 import pytest
 
+from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._resource import (
-    SECRET_CHANGED, SECRET_MASK, as_set, changed_fields, comparable, diff, find_by_name, is_readable_secret, masked,
+    MAX_PAGES, SECRET_CHANGED, SECRET_MASK, as_set, changed_fields, comparable, diff, find_by_name, is_readable_secret, masked,
     read_pages, redact, secret_needs_sending,
 )
 
@@ -26,7 +27,7 @@ def pager(count, total="count", page_limit=50):
 ])
 def test_read_pages(count, total, most, expected_pages):
     fetch, pages = pager(count, total)
-    items = read_pages(fetch, 50, most=most)
+    items = read_pages(fetch, 50, "list-webhooks", most=most)
     expected = list(range(count))[:most] if most else list(range(count))
     assert items == (expected if total != 10 else list(range(50)))
     assert [page for page, limit in pages] == list(range(1, expected_pages + 1))
@@ -104,4 +105,37 @@ def test_read_pages_stops_when_a_server_ignores_page():
     def fetch(page, limit):
         calls.append(page)
         return list(range(limit)), "many"
-    assert read_pages(fetch, 50) == list(range(50)) and calls == [1, 2]
+    assert read_pages(fetch, 50, "list-webhooks") == list(range(50)) and calls == [1, 2]
+
+
+def endless(total, calls, page_limit=50):
+    """A server whose pages are always full and always new."""
+    def fetch(page, limit):
+        calls.append(page)
+        return [page * 1000 + index for index in range(limit)], total
+    return fetch
+
+
+@pytest.mark.parametrize("total", [None, "many", -1, True, 10 ** 9])
+def test_read_pages_never_reads_more_than_max_pages(total):
+    calls = []
+    with pytest.raises(GenAuthError) as info:
+        read_pages(endless(total, calls), 50, "list-webhooks", key=lambda item: item)
+    assert info.value.msg.startswith("GenAuth list-webhooks ") and "this client reads" in info.value.msg
+    # A count beyond the cap is refused at once; without a usable one, the cap is read, then refused.
+    assert calls == ([1] if total == 10 ** 9 else list(range(1, MAX_PAGES + 1)))
+
+
+def test_read_pages_reads_no_page_beyond_what_the_count_allows():
+    calls = []
+    assert len(read_pages(endless(120, calls), 50, "list-webhooks", key=lambda item: item)) == 150
+    assert calls == [1, 2, 3]
+
+
+def test_read_pages_keeps_an_item_that_moved_between_pages_once():
+    pages = {1: [{"id": n} for n in range(50)], 2: [{"id": 49}, {"id": 50}]}
+
+    def fetch(page, limit):
+        return pages.get(page, []), None
+    items = read_pages(fetch, 50, "list-webhooks", key=lambda item: item["id"])
+    assert [item["id"] for item in items] == list(range(51))

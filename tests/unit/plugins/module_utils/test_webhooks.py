@@ -47,7 +47,7 @@ def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
     assert api.create("n", "https://h.example/x", ["test"], "application/json")["secret"] == "whsec"
     api.update("wh1", enabled=False)
     assert api.delete(["wh1", "unknown"]) is None
-    assert api.logs("wh1", limit=5) == {"totalCount": 0, "list": []}
+    assert api.logs("wh1", limit=5) == ([], 0)
     assert api.event_list() == {"categories": [], "events": []}
 
     calls = mocked.calls
@@ -272,3 +272,78 @@ def test_webhook_result_masks_and_says_whether_there_is_a_secret():
     assert webhook_result(WEBHOOK) == dict(WEBHOOK, secret=SECRET_MASK, has_secret=True)
     assert webhook_result(dict(WEBHOOK, secret=""))["has_secret"] is False
     assert webhook_result(None) == {} and webhook_result({}) == {}
+
+
+@pytest.mark.parametrize("data, problem", [
+    ({"totalCount": 1, "list": "wh1"}, "data.list is a string, not an array"),
+    ({"totalCount": 1, "list": 7}, "data.list is a number, not an array"),
+    ({"totalCount": 1, "list": {"webhookId": "wh1"}}, "data.list is an object, not an array"),
+    ({"totalCount": 1, "list": [None]}, "data.list[0] is null, not an object"),
+    ({"totalCount": 1, "list": [dict(WEBHOOK, webhookId=["wh1"])]}, "data.list[0].webhookId is an array"),
+    ({"totalCount": 1, "list": [dict(WEBHOOK, events=[{"value": "test"}])]},
+     "data.list[0].events of webhook wh1 is not a list of event names (it holds an object)"),
+    ({"totalCount": 1, "list": [dict(WEBHOOK, enabled="yes")]}, "data.list[0].enabled of webhook wh1 is a string"),
+    ({"totalCount": 1, "list": [dict(WEBHOOK, secret=5)]}, "data.list[0].secret of webhook wh1 is a number"),
+    ("not an object", "without the expected object in data"),
+])
+def test_a_list_of_an_odd_shape_is_a_clear_error_naming_the_endpoint(mocked, api, data, problem):
+    mocked.get(API + "list-webhooks", json=envelope(data))
+    with pytest.raises(GenAuthError) as info:
+        api.list_all()
+    assert info.value.msg.startswith("GenAuth list-webhooks answered statusCode 200") and problem in info.value.msg
+
+
+def test_a_webhook_of_an_odd_shape_from_get_webhook_is_a_clear_error(mocked, api):
+    mocked.get(API + "get-webhook", json=envelope(dict(WEBHOOK, events='[{"a": 1}]')))
+    with pytest.raises(GenAuthError, match=r"get-webhook .*data.events of webhook wh1 is not a list of event names"):
+        api.get("wh1")
+
+
+def test_list_all_keeps_a_webhook_that_moved_between_pages_once(mocked, api):
+    first = [dict(WEBHOOK, webhookId="wh%04d" % n, name="hook-%d" % n) for n in range(PAGE_LIMIT)]
+    mocked.get(API + "list-webhooks", json=envelope({"totalCount": 51, "list": first}))
+    mocked.get(API + "list-webhooks", json=envelope({"totalCount": 51, "list": [first[-1]]}))
+    webhooks = api.list_all()
+    assert len(webhooks) == PAGE_LIMIT == len(set(webhook["webhookId"] for webhook in webhooks))
+    assert len(_resource_find(webhooks, "hook-49")) == 1
+
+
+def _resource_find(webhooks, name):
+    from ansible_collections.genauth.management.plugins.module_utils._resource import find_by_name
+    return find_by_name(webhooks, name)
+
+
+@pytest.mark.parametrize("webhook, known", [
+    ({"secret": "whsec"}, True), ({"secret": ""}, True), ({}, False), ({"secret": None}, False),
+    ({"secret": SECRET_MASK}, False), ({"secret": "wh****ec"}, False),
+])
+def test_a_secret_is_known_only_when_shown_or_shown_empty(webhook, known):
+    from ansible_collections.genauth.management.plugins.module_utils._webhooks import secret_known
+    assert secret_known(webhook) is known
+
+
+OLD = "old-secret-Qx4"
+CURRENT = "whsec-Lm93"
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Authing-Webhook-Secret": OLD, "Authorization": "Bearer sub-token-Zz1", "user-agent": "authing-webhook@2.0"},
+    json.dumps({"x-authing-webhook-secret": OLD, "authorization": "Bearer sub-token-Zz1", "user-agent": "a"}),
+    [["x-authing-webhook-secret", OLD], ["Authorization", "Bearer sub-token-Zz1"], ["user-agent", "a"]],
+    [{"name": "X-GenAuth-Token", "value": OLD}, {"key": "authorization", "value": "Bearer sub-token-Zz1"}],
+    json.dumps([["x-authing-token", OLD], ["authorization", "Bearer sub-token-Zz1"]]),
+    "x-authing-webhook-secret: %s\r\nAuthorization: Bearer sub-token-Zz1\r\nuser-agent: a" % OLD,
+])
+def test_a_log_is_masked_whatever_the_shape_of_its_headers(headers):
+    from ansible_collections.genauth.management.plugins.module_utils._webhooks import redact_log
+    log = {"webhookId": "wh1", "requestHeaders": headers,
+           "requestBody": {"echo": "was %s" % OLD, OLD: CURRENT, "token": "sub-token-Zz1"},
+           "responseHeaders": [["Set-Cookie", "session=abc123"], ["content-type", "application/json"]],
+           "responseBody": "saw %s and %s" % (CURRENT, OLD)}
+    redacted, found = redact_log(log, [CURRENT, SECRET_MASK])
+    text = json.dumps(redacted)
+    for secret in (OLD, CURRENT, "sub-token-Zz1", "session=abc123"):
+        assert secret not in text, secret
+    assert OLD in found and "sub-token-Zz1" in found
+    assert type(redacted["requestHeaders"]) is type(headers), "the shape is kept"
+    assert "application/json" in text and redacted["responseBody"] == "saw %s and %s" % (SECRET_MASK, SECRET_MASK)
