@@ -29,11 +29,13 @@ description:
     describe the webhook (the access key may trigger but not read webhooks), the webhook is triggered all the same
     and the subscriber's answer is not shown.
   - A send that fails is reported as one warning naming this plugin and the cause; it never fails the run or changes
-    its exit code. A send is at most three calls (the token unless O(access_token) is given, the lookup, the
-    trigger); each waits at most O(timeout) for each of its 1 + O(retries) attempts, with the backoff between
-    them. The trigger is retried only when it was surely not processed; the token and the lookup, which are safe
-    to repeat, also after a timeout, a dropped connection, 502 or 504. Lower O(timeout) and O(retries) to bound a
-    send more tightly.
+    its exit code. A send makes three calls (the token unless O(access_token) is given, the lookup, the trigger),
+    each attempt of which takes at most O(timeout), from connecting to the last byte of the answer. The trigger is
+    retried only when it was surely not processed; the token and the lookup, which are safe to repeat, also after a
+    timeout, a dropped connection, 502 or 504; a call refused with 401 is repeated once with a new token.
+  - A send ends within (3 + O(retries)) × O(timeout) seconds in all, whatever the server does. Its calls, their
+    retries and the waits between them share that time, and no retry starts that could not end within it.
+    Lower O(timeout) and O(retries) to bound a send more tightly.
   - Invalid or missing settings (no O(webhook_id), no credentials, a bad value) are reported as one warning when the
     run starts, and nothing is sent.
   - What the subscriber answered is shown at C(-v), with every secret masked; the body sent is shown at C(-vvv).
@@ -133,7 +135,6 @@ import uuid
 from ansible import context
 from ansible import constants as C
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
@@ -141,11 +142,14 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
 from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets, printable
 from ansible_collections.genauth.management.plugins.module_utils._module import checked_options, unexpected_error, user_agent
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, identifier, validate,
 )
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI, body_for_subscriber
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    WebhookAPI, body_for_subscriber, secret_known,
+)
 
 PLUGIN = "genauth.management.genauth_webhook"
 DEFAULT_EVENT = "ansible.playbook.finished"
@@ -162,6 +166,15 @@ AWX_EXTRA_VARS = (
     ("workflow_job_id", ("awx_workflow_job_id", "tower_workflow_job_id")),
     ("workflow_job_name", ("awx_workflow_job_name", "tower_workflow_job_name")),
 )
+# The calls of a send (token, lookup, trigger): with one timeout each and one more per retry, its time limit.
+SEND_CALLS = 3
+
+
+def send_time_limit(timeout, retries):
+    """The most seconds a send may take, waits and retries included (see DOCUMENTATION)."""
+    return (SEND_CALLS + retries) * timeout
+
+
 # The rules of the callback's own options, beside the shared connection rules.
 RULES = {"webhook_id": identifier, "event": identifier}
 
@@ -259,7 +272,7 @@ class CallbackModule(CallbackBase):
         self._environ = os.environ if environ is None else environ
         self._clock = clock
         self._monotonic = monotonic
-        self._secrets = set()
+        self._secrets = Secrets()
         self._settings = None  # the checked options; None while nothing is to be sent
         self._client = None
         self._sending = False
@@ -339,7 +352,8 @@ class CallbackModule(CallbackBase):
             self._warn_setup("notify_on must be one of %s" % ", ".join(NOTIFY_ON))
             return
         # Built now, so that what is unsafe about the transport is said at start-up.
-        self._client = client_from_options(settings, self._client_warning, self._add_secret, user_agent())
+        self._client = client_from_options(settings, self._client_warning, self._add_secret, user_agent(),
+                                           secrets=self._secrets)
         self._settings = settings
 
     def _warn_setup(self, problem):
@@ -408,21 +422,8 @@ class CallbackModule(CallbackBase):
         self._sending = True
         unknown_secret = None
         try:
-            api = WebhookAPI(self._client)
-            try:
-                webhook = api.get(webhook_id)
-            except GenAuthError as error:
-                # The API answered but would not describe the webhook (a key allowed to trigger but not to read
-                # webhooks, a gateway that routes only triggers): the notice still goes, but the answer stays off
-                # the display, since the webhook's secret is unknown and could not be masked in it. Wrong
-                # credentials or an API that did not answer end the send here.
-                if error.http_status is None or error.unauthorized:
-                    raise
-                webhook, unknown_secret = {}, error.msg
-            self._add_secret(webhook.get("secret"))
-            if webhook.get("enabled") is False:
-                self._warning("webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
-            envelope = api.trigger(webhook_id, request_body=body)
+            with self._client.time_limit(send_time_limit(self._settings["timeout"], self._settings["retries"])):
+                envelope, unknown_secret = self._look_up_and_trigger(webhook_id, body)
         finally:
             self._sending = False
             self._client.close()
@@ -431,18 +432,40 @@ class CallbackModule(CallbackBase):
                 % unknown_secret
         else:
             data = envelope.data if isinstance(envelope.data, dict) else {}
-            answer = "the subscriber answered: %s" % json.dumps(data.get("response"), sort_keys=True, default=str)
+            answer = "the subscriber answered: %s" % json.dumps(self._secrets.redact(data.get("response")),
+                                                                 sort_keys=True, default=str)
         self._display.v(self._mask("%s: triggered webhook %s (requestId %s); %s"
                                    % (PLUGIN, webhook_id, envelope.request_id, answer)))
+
+    def _look_up_and_trigger(self, webhook_id, body):
+        """The trigger's envelope, and why the webhook's secret is unknown (None when it is known)."""
+        api = WebhookAPI(self._client)
+        unknown_secret = None
+        try:
+            webhook = api.get(webhook_id)
+        except GenAuthError as error:
+            # The API answered but would not describe the webhook (a key allowed to trigger but not to read
+            # webhooks, a gateway that routes only triggers, an answer of an odd shape): the notice still goes, but
+            # the answer stays off the display, since the webhook's secret is unknown and could not be masked in
+            # it. Wrong credentials or an API that did not answer end the send here.
+            if error.connect_failed or error.no_answer or error.unauthorized:
+                raise
+            webhook, unknown_secret = {}, error.msg
+        self._add_secret(webhook.get("secret"))
+        if webhook and not secret_known(webhook):
+            unknown_secret = "GenAuth did not show the webhook's secret"
+        if webhook.get("enabled") is False:
+            self._warning("webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
+        return api.trigger(webhook_id, request_body=body), unknown_secret
 
     # ----------------------------------------------------------------------------------------- output
 
     def _add_secret(self, value):
-        if isinstance(value, str) and value:
-            self._secrets.add(value)
+        self._secrets.add(value)
 
     def _mask(self, text):
-        return remove_values(text, frozenset(self._secrets))
+        """A text fit for the display: every secret masked, every control character escaped."""
+        return printable(self._secrets.mask(text))
 
     def _warning(self, msg):
         self._display.warning(self._mask("%s: %s" % (PLUGIN, msg)))

@@ -22,6 +22,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.genauth.management.plugins.module_utils import _connection
 from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets, printable, redact
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, validate,
 )
@@ -72,9 +73,12 @@ class GenAuthModule(AnsibleModule):
     """
 
     def __init__(self, argument_spec, rules=None, checks=(), unused=(), **kwargs):
-        super(GenAuthModule, self).__init__(argument_spec=_connection.argument_spec(**argument_spec), **kwargs)
-        # Worker threads (see _parallel) add secrets and warn at the same time.
+        # Worker threads (see _parallel) add secrets and warn at the same time. Set before AnsibleModule's own
+        # checks, which may already fail the module.
         self._secrets_lock = threading.Lock()
+        # What is masked in the texts quoted from answers and in results, beside Ansible's own no_log values.
+        self.secrets = Secrets()
+        super(GenAuthModule, self).__init__(argument_spec=_connection.argument_spec(**argument_spec), **kwargs)
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if VOLUPTUOUS_IMPORT_ERROR:
@@ -89,21 +93,40 @@ class GenAuthModule(AnsibleModule):
 
         :param pool_size: the most calls the caller makes at once (see ``_parallel``).
         """
-        return client_from_options(self.options, self.warn, self.treat_as_secret, user_agent(), pool_size)
+        return client_from_options(self.options, self.warn, self.treat_as_secret, user_agent(), pool_size,
+                                   secrets=self.secrets)
 
     def treat_as_secret(self, value):
         """Mask ``value`` wherever it would appear in this module's results, warnings and failures (a token
-        the module fetched, a webhook's secret): Ansible replaces it as it does a ``no_log`` option."""
-        if isinstance(value, str) and value:
+        the module fetched, a webhook's secret): Ansible replaces it as it does a ``no_log`` option. A mask
+        that a server shows instead of a secret (``********``) is not a secret, and is ignored."""
+        if self.secrets.add(value):
             with self._secrets_lock:
                 self.no_log_values.add(value)
 
-    def warn(self, warning, *args, **kwargs):
-        """Warn with every secret masked: warnings may quote a server's answer, and ansible-core 2.19 no
-        longer masks no_log values in them."""
+    def _masked(self, text):
         with self._secrets_lock:
             secrets = frozenset(self.no_log_values)
-        super(GenAuthModule, self).warn(remove_values(warning, secrets), *args, **kwargs)
+        return printable(remove_values(self.secrets.mask(text), secrets))
+
+    def warn(self, warning, *args, **kwargs):
+        """Warn with every secret masked and every control character escaped: warnings may quote a server's
+        answer, and ansible-core 2.19 no longer masks no_log values in them."""
+        super(GenAuthModule, self).warn(self._masked(warning), *args, **kwargs)
+
+    def _redacted(self, result):
+        """``result`` with what Ansible's own masking leaves: a secret used as a dict key, a URL-encoded one.
+        A value that is exactly a secret is left to Ansible, which shows it as it shows any ``no_log`` value."""
+        with self._secrets_lock:
+            exact = frozenset(self.no_log_values)
+        every = Secrets(exact | self.secrets.values())
+        return redact(result, lambda text: text if text in exact else every.mask(text), mask_key=every.mask)
+
+    def exit_json(self, **kwargs):
+        super(GenAuthModule, self).exit_json(**self._redacted(kwargs))
+
+    def fail_json(self, msg, **kwargs):
+        super(GenAuthModule, self).fail_json(msg=self._masked(msg), **self._redacted(kwargs))
 
     @contextlib.contextmanager
     def reporting_errors(self, result):
