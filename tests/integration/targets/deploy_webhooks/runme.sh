@@ -34,3 +34,14 @@ ANSIBLE_SHOW_CUSTOM_STATS=true playbook set_stats.yml "$@" | tee "${OUTPUT_DIR}/
 ANSIBLE_SHOW_CUSTOM_STATS=true playbook set_stats.yml -e deploy_webhooks_set_stats=false "$@" \
     | tee "${OUTPUT_DIR}/set_stats_default.log"
 playbook set_stats_check.yml "$@"
+
+# Boolean variables from the command line are strings ("false", "no", ...): every one of them takes them.
+for value in false no true yes; do
+    ANSIBLE_SHOW_CUSTOM_STATS=true playbook cli_booleans.yml -e "deploy_webhooks_fail_on_error=${value}" \
+        -e "deploy_webhooks_set_stats=${value}" -e "deploy_webhooks_validate_certs=${value}" "$@" \
+        | tee "${OUTPUT_DIR}/cli_booleans_${value}.log"
+    case "${value}" in
+        true|yes) grep -q 'CUSTOM STATS' "${OUTPUT_DIR}/cli_booleans_${value}.log" ;;
+        *) if grep -q 'CUSTOM STATS' "${OUTPUT_DIR}/cli_booleans_${value}.log"; then exit 1; fi ;;
+    esac
+done
