@@ -18,8 +18,13 @@ from ansible_collections.genauth.management.plugins.module_utils._envelope impor
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 
 _KEY_PAIR_HINT = "Check access_key_id and access_key_secret (or GENAUTH_ACCESS_KEY_ID and GENAUTH_ACCESS_KEY_SECRET)."
+# Every GenAuth API has this endpoint, so a 404 means the request went to the wrong address, not a missing id.
+_WRONG_HOST_HINT = ("No token endpoint at this address: check host (or GENAUTH_HOST). It is the API's base URL, such "
+                    "as https://api.genauth.ai, with a private deployment's path prefix if it has one, but without "
+                    "/api/v3, which the module adds.")
 # Safe to repeat although a POST: it only issues a token, and a token nobody received is never used.
-TOKEN_ENDPOINT = Endpoint("POST", "get-management-token", hints={400: _KEY_PAIR_HINT, 401: _KEY_PAIR_HINT, 403: _KEY_PAIR_HINT},
+TOKEN_ENDPOINT = Endpoint("POST", "get-management-token",
+                          hints={400: _KEY_PAIR_HINT, 401: _KEY_PAIR_HINT, 403: _KEY_PAIR_HINT, 404: _WRONG_HOST_HINT},
                           idempotent=True)
 # Refresh a little before the token's stated expiry, so a call never leaves with a token about to lapse.
 EXPIRY_MARGIN = 30.0

@@ -6,8 +6,12 @@ import pytest
 from ansible_collections.genauth.management.plugins.module_utils._auth import (
     AccessKeyToken, StaticToken, TokenWithKeyPair, refresh_time, token_claims,
 )
+from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
 from ansible_collections.genauth.management.plugins.module_utils._envelope import Envelope
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
+from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
+
+from ansible_collections.genauth.management.tests.unit.helpers import HOST
 
 
 def jwt(claims):
@@ -230,3 +234,21 @@ def test_a_failed_fetch_of_the_replacement_is_reported_and_not_repeated():
         with pytest.raises(GenAuthError):
             auth.token(fetch)
     assert fetch.calls == 1 and warnings == []
+
+
+@pytest.mark.parametrize("answer", [
+    # What a Nest gateway in front of the API answers for a path it does not serve, and a bare 404 page.
+    dict(json={"statusCode": 404, "message": "Cannot POST /gw/api/v3/api/v3/get-management-token", "error": "Not Found"},
+         status=404),
+    dict(body="<html><body>404 Not Found</body></html>", status=404, content_type="text/html"),
+])
+def test_a_token_endpoint_that_is_not_there_points_at_host_not_at_an_id(mocked, answer):
+    wrong_host = HOST + "/api/v3"  # the API's path given in host, which the module adds again
+    mocked.post(wrong_host + "/api/v3/get-management-token", **answer)
+    with pytest.raises(GenAuthError) as failure:
+        with GenAuthClient(wrong_host, AccessKeyToken("pool-1", "key-secret"), retry_policy=RetryPolicy(0),
+                           user_agent="genauth.management/test", warn=lambda msg: None) as api:
+            api.authenticate()
+    msg = failure.value.msg
+    assert "check host (or GENAUTH_HOST)" in msg and "without /api/v3" in msg, msg
+    assert "Check that the id exists" not in msg, msg
