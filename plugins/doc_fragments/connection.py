@@ -25,7 +25,9 @@ options:
       - Give it with O(access_key_secret), or give O(access_token) instead, or both (see O(access_token)).
       - If not set, the environment variable E(GENAUTH_ACCESS_KEY_ID) is used, unless the task gives
         O(access_token) without any part of the key pair.
-    type: str
+      - A string; a value that is not one, such as a number, is refused rather than converted. Quote an ID made
+        of digits, since YAML reads unquoted digits as a number.
+    type: raw
   access_key_secret:
     description:
       - Secret of the access key (the user pool secret, or a role's access key secret).
@@ -49,8 +51,9 @@ options:
     description:
       - User pool ID sent in the C(x-genauth-userpool-id) and C(x-authing-userpool-id) headers.
       - If not set, it is read from the management token's C(scoped_userpool_id) claim.
-      - Must be visible ASCII, as it is sent in HTTP headers.
-    type: str
+      - Must be a string of visible ASCII, as it is sent in HTTP headers. A value that is not a string, such as
+        a number, is refused rather than converted; quote an ID made of digits.
+    type: raw
   validate_certs:
     description:
       - Verify the API server's TLS certificate.

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
-    Bounds, has_space_or_control, header_safe_identifier, is_header_safe, reject, seconds, whole_number,
+    Bounds, given_as_string, has_space_or_control, header_safe_identifier, is_header_safe, reject, seconds, whole_number,
 )
 
 DEFAULT_HOST = "https://api.genauth.ai"
@@ -39,10 +39,11 @@ def argument_spec(**module_options):
     """The options every GenAuth module shares, updated with the module's own."""
     spec = dict(
         host=dict(type="str", default=DEFAULT_HOST, fallback=(env_fallback, ["GENAUTH_HOST"])),
-        access_key_id=dict(type="str", no_log=False),
+        # Ids are raw, so that their rules refuse what YAML did not read as a string instead of Ansible converting it.
+        access_key_id=dict(type="raw", no_log=False),
         access_key_secret=dict(type="str", no_log=True),
         access_token=dict(type="str", no_log=True),
-        userpool_id=dict(type="str"),
+        userpool_id=dict(type="raw"),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         timeout=dict(type="float", default=TIMEOUT.default),
@@ -127,6 +128,7 @@ def credential_rule(params):
 
 RULES = {
     "host": host_url,
+    "access_key_id": given_as_string,
     "userpool_id": header_safe_identifier,
     "access_token": token_text,
     "ca_path": existing_path,

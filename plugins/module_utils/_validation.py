@@ -64,9 +64,32 @@ def has_space_or_control(text):
     return any(char.isspace() or unicodedata.category(char)[0] == "C" for char in text)
 
 
+def given_as_string(value):
+    """A value that must arrive as a string, as an id must: refuse any other type rather than convert it.
+
+    Options that hold ids are ``type: raw`` in their argument spec, since Ansible's ``str`` turns a list or a number
+    into some string without a word: YAML reads an unquoted ``0123`` as the octal number 83, so the id sent would
+    be another one.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        reject("must be a string, not a boolean: put the value in quotes")
+    if isinstance(value, (int, float)):
+        reject("must be a string, not the number %r: put the value in quotes, since YAML reads unquoted digits as a "
+               "number (0123 even as the octal number 83)" % (value,))
+    if isinstance(value, (list, tuple)):
+        reject("must be one string, not a list")
+    if isinstance(value, dict):
+        reject("must be a string, not a dictionary")
+    reject("must be a string, not %s" % type(value).__name__)
+
+
 def identifier(value):
-    """A non-empty id without whitespace or control characters (webhook ids)."""
-    if not isinstance(value, str) or not value:
+    """A non-empty id without whitespace or control characters (webhook ids), given as a string."""
+    if value is not None:
+        given_as_string(value)
+    if not value:
         reject("must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         reject("must be at most %d characters" % MAX_ID_LENGTH)

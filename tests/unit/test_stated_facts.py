@@ -161,8 +161,9 @@ MODULE_SPEC = argument_spec(**genauth_webhook_trigger.ARGUMENT_SPEC)
 def test_role_variables_match_the_module_options_they_set(option):
     variable = "deploy_webhooks_" + option
     spec, module = ROLE_SPEC[variable], MODULE_SPEC[option]
-    # A path is a str to the role: the module expands it.
-    assert spec["type"] == {"path": "str"}.get(module["type"], module["type"])
+    # A path is a str to the role: the module expands it. An id is raw to the module, whose rule refuses a value
+    # that is not a string; the role documents it as the str it must be.
+    assert spec["type"] == {"path": "str", "raw": "str"}.get(module["type"], module["type"])
     assert ROLE_DEFAULTS[variable] == spec["default"]
     assert bool(spec.get("no_log")) == bool(module.get("no_log"))
     # An empty string leaves the option to the module (and its GENAUTH_* environment variables).

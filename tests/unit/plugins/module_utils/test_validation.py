@@ -78,3 +78,22 @@ def test_identifier(value, rule):
     with pytest.raises(v.Invalid, match=rule):
         v.identifier(value)
     assert v.identifier("x" * v.MAX_ID_LENGTH)
+
+
+@pytest.mark.parametrize("value, rule", [
+    (0o123, "must be a string, not the number 83: put the value in quotes, since YAML reads unquoted digits as a "
+            "number (0123 even as the octal number 83)"),
+    (6229, "must be a string, not the number 6229: put the value in quotes"),
+    (1.5, "must be a string, not the number 1.5: put the value in quotes"),
+    (True, "must be a string, not a boolean: put the value in quotes"),
+    (["cc02"], "must be one string, not a list"),
+    (("cc02",), "must be one string, not a list"),
+    ({"id": "cc02"}, "must be a string, not a dictionary"),
+    (b"cc02", "must be a string, not bytes"),
+])
+def test_an_identifier_that_is_not_a_string_is_refused_not_converted(value, rule):
+    for check in (v.identifier, v.header_safe_identifier, v.given_as_string):
+        with pytest.raises(v.Invalid) as refused:
+            check(value)
+        assert str(refused.value).startswith(rule)
+    assert v.given_as_string("") == "" and v.identifier("0123") == "0123"

@@ -32,15 +32,17 @@ json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | nasty_t
 anything = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
     nasty_text | st.integers(), inner, max_size=4), max_leaves=12)
 
-# Values of the type Ansible's argument spec already enforced before the rules run.
+# Values of the type Ansible's argument spec already enforced before the rules run. The ids are raw (their rules
+# refuse what is not a string, which Ansible's str would convert), so any value reaches them.
 TYPED = {
     "host": nasty_text | st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "ftp://", "HTTPS://", ""]), nasty_text),
-    "userpool_id": st.none() | nasty_text,
+    "access_key_id": nasty_text | anything,
+    "userpool_id": st.none() | nasty_text | anything,
     "access_token": st.none() | nasty_text,
     "ca_path": st.none() | nasty_text,
     "timeout": st.floats() | st.integers().map(float),
     "retries": st.integers(),
-    "webhook_id": nasty_text,
+    "webhook_id": nasty_text | anything,
     "request_headers": st.none() | st.dictionaries(nasty_text | st.integers(), anything, max_size=4),
     "request_body": anything | anything.map(lambda value: json.dumps(value, default=str)),
 }
@@ -59,7 +61,11 @@ def check_accepted(options):
         assert isinstance(body, dict)
         assert len(json.dumps(body, allow_nan=False, separators=(",", ":")).encode("utf-8")) <= MAX_BODY_BYTES
     assert 0 < options["timeout"] <= TIMEOUT.high and 0 <= options["retries"] <= 10
-    assert v.is_header_safe(options["webhook_id"]) or not re.search(r"\s", options["webhook_id"])
+    # None is an option left out (Ansible's required_one_of asks for webhook_id or webhooks); else a string.
+    if options["webhook_id"] is not None:
+        assert isinstance(options["webhook_id"], str) and options["webhook_id"]
+        assert v.is_header_safe(options["webhook_id"]) or not re.search(r"\s", options["webhook_id"])
+    assert isinstance(options["access_key_id"], str) or options["access_key_id"] is None
     for name in ("access_token", "userpool_id"):
         assert options.get(name) in (None, "") or v.is_header_safe(options[name])
     assert re.match(r"^https?://[^\s?#]+\Z", options["host"])
