@@ -13,8 +13,11 @@ description:
   - Pairs the RV(genauth.management.genauth_webhook_trigger#module:results) of a registered
     M(genauth.management.genauth_webhook_trigger) task that used
     O(genauth.management.genauth_webhook_trigger#module:webhooks) with the targets it was given, in order.
-  - Every target gets an entry, also when the task failed before trying any webhook (for example when the
-    module refused its options). Such an entry is failed, with the task's C(msg).
+  - Every target gets an entry, also when the task failed before trying any webhook. Such an entry is failed,
+    with the task's C(msg).
+  - "When the module refused the options of some targets, each of those gets its own refusal, worded for the
+    target (C(request_headers['X-A']) rather than C(webhooks[1]['request_headers']['X-A'])), and each other target
+    says which targets' options kept anything from being sent."
   - The C(deploy_webhooks) role uses it to set C(deploy_webhooks_results).
 positional: targets
 options:
@@ -79,6 +82,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
+from ansible_collections.genauth.management.plugins.module_utils._validation import REFUSAL_PREFIX, item_refusals
+
 NOT_TRIGGERED = "not triggered"
 
 
@@ -89,22 +94,47 @@ def webhook_results(triggered, targets):
     if not is_sequence(targets):
         raise AnsibleFilterError("webhook_results: targets must be the list of targets the task was given")
     outcomes = triggered.get("results") or []
+    untried = _untried_messages(triggered, targets) if not outcomes else {}
     entries = []
     for index, target in enumerate(targets):
         outcome = outcomes[index] if index < len(outcomes) else {}
         entry = {
             "webhook_id": target["webhook_id"],
-            "name": target.get("name") or target["webhook_id"],
+            "name": _name(target),
             "response": outcome.get("response"),
             "status_code": outcome.get("status_code"),
             "request_id": outcome.get("request_id"),
             "failed": outcome.get("failed", True),
-            "msg": outcome.get("msg", triggered.get("msg", NOT_TRIGGERED)),
+            "msg": outcome.get("msg", untried.get(index, triggered.get("msg", NOT_TRIGGERED))),
         }
         if "request" in outcome:
             entry["request"] = outcome["request"]
         entries.append(entry)
     return entries
+
+
+def _name(target):
+    return target.get("name") or target["webhook_id"]
+
+
+def _untried_messages(triggered, targets):
+    """What each target of a task that tried nothing is told, by index, when the module refused the options of
+    some items of ``webhooks``: its own refusal, or which targets' refusals kept it from being sent. Empty for
+    any other failure, which concerns every target alike (the task's ``msg``)."""
+    by_item, others = item_refusals(triggered.get("msg"), "webhooks")
+    if not by_item:
+        return {}
+    refused = [index for index in sorted(by_item) if index < len(targets)]
+    messages = {}
+    for index in range(len(targets)):
+        if index in by_item:
+            messages[index] = REFUSAL_PREFIX + "; ".join(by_item[index] + others)
+        else:
+            messages[index] = "not triggered: nothing was sent, because the options of %s were refused" % (
+                ", ".join(str(_name(targets[culprit]) or "target %d" % culprit) for culprit in refused) or "another target")
+            if others:
+                messages[index] += "; " + REFUSAL_PREFIX + "; ".join(others)
+    return messages
 
 
 class FilterModule(object):

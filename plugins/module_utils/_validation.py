@@ -195,4 +195,40 @@ def validate(schema, params):
         messages = sorted(set(_describe(error) for error in exc.errors))
     except Invalid as exc:
         messages = [_describe(exc)]
-    raise InvalidOptions("Invalid options: %s" % "; ".join(messages))
+    raise InvalidOptions(REFUSAL_PREFIX + "; ".join(messages))
+
+
+REFUSAL_PREFIX = "Invalid options: "
+_FIRST_KEY = re.compile(r"""^\[(?:'([^']*)'|"([^"]*)")\]""")
+
+
+def item_refusals(msg, option):
+    """Who a refusal concerns, for a list option such as ``webhooks``: the messages about each of its items, by
+    index, and the others.
+
+    ``msg`` is the message of :class:`InvalidOptions`, as a task that refused its options returns it. Each item's
+    messages are worded as for that item alone (``request_headers['X-A']: ...`` for
+    ``webhooks[1]['request_headers']['X-A']: ...``), so a caller that knows the items by other names (the
+    ``deploy_webhooks`` role's targets) can name them instead of pointing into a list its user never wrote.
+
+    :returns: ``({index: [message, ...]}, [message, ...])``; ``({}, [])`` when ``msg`` is not such a refusal.
+        The messages are sorted (see :func:`validate`), so those of the list's items come after the options whose
+        names sort before it, which all the options of a module do today; the rest stays one message.
+    """
+    if not isinstance(msg, str) or not msg.startswith(REFUSAL_PREFIX):
+        return {}, []
+    marker = re.compile(r"%s\[(\d+)\]" % re.escape(option))
+    by_item, others = {}, []
+    for part in re.split(r"; (?=%s\[\d+\])" % re.escape(option), msg[len(REFUSAL_PREFIX):]):
+        match = marker.match(part)
+        if not match:
+            others.append(part)
+            continue
+        rest = part[match.end():]
+        key = _FIRST_KEY.match(rest)
+        if key:
+            rest = (key.group(1) if key.group(1) is not None else key.group(2)) + rest[key.end():]
+        elif rest.startswith(": "):
+            rest = rest[2:]
+        by_item.setdefault(int(match.group(1)), []).append(rest)
+    return by_item, others

@@ -84,11 +84,42 @@ def test_check_mode_entries_keep_the_request():
 
 
 def test_a_task_that_tried_nothing_fails_every_target_with_its_message():
-    refused = {"failed": True, "msg": "Invalid options: webhooks[0]['request_headers']['X-A']: ..."}
-    assert [(e["name"], e["failed"], e["msg"]) for e in webhook_results(refused, TARGETS)] == [
-        ("board", True, refused["msg"]), ("wh2", True, refused["msg"])]
+    no_token = {"failed": True, "msg": "None of the 2 webhooks was triggered: GenAuth API error on ..."}
+    assert [(e["name"], e["failed"], e["msg"]) for e in webhook_results(no_token, TARGETS)] == [
+        ("board", True, no_token["msg"]), ("wh2", True, no_token["msg"])]
+    shared = {"failed": True, "msg": "Invalid options: timeout: must be greater than 0 and at most 3600 seconds"}
+    assert [e["msg"] for e in webhook_results(shared, TARGETS)] == [shared["msg"]] * 2
     assert webhook_results({"skipped": True}, TARGETS)[0]["msg"] == "not triggered"
     assert webhook_results({"skipped": True}, []) == []
+
+
+def test_a_refused_item_gets_its_own_refusal_and_the_others_say_why_they_were_not_sent():
+    """The module names items by their place in its webhooks list, which the role's user never wrote: each target
+    gets what concerns it, by its own name."""
+    targets = [{"name": "change-board", "webhook_id": "5a112baf"}, {"name": "audit-log", "webhook_id": "62a0b1c"},
+               {"webhook_id": "77b3"}]
+    refused = {"failed": True, "msg": "Invalid options: webhooks[1]['request_headers']['X-A']: value must not contain "
+                                      "CR or LF; webhooks[1]['webhook_id']: must not contain whitespace or control "
+                                      "characters; webhooks[2]: must be a dictionary with webhook_id"}
+    entries = webhook_results(refused, targets)
+    assert [(entry["name"], entry["failed"]) for entry in entries] == [
+        ("change-board", True), ("audit-log", True), ("77b3", True)]
+    assert [entry["msg"] for entry in entries] == [
+        "not triggered: nothing was sent, because the options of audit-log, 77b3 were refused",
+        "Invalid options: request_headers['X-A']: value must not contain CR or LF; webhook_id: must not contain "
+        "whitespace or control characters",
+        "Invalid options: must be a dictionary with webhook_id",
+    ]
+    assert all("webhooks[" not in entry["msg"] for entry in entries)
+
+
+def test_a_refusal_of_items_and_of_a_shared_option_tells_every_target_the_shared_one():
+    refused = {"failed": True, "msg": "Invalid options: timeout: must be a number of seconds; "
+                                      "webhooks[0]['webhook_id']: must be a non-empty string"}
+    board, other = webhook_results(refused, TARGETS)
+    assert board["msg"] == "Invalid options: webhook_id: must be a non-empty string; timeout: must be a number of seconds"
+    assert other["msg"] == ("not triggered: nothing was sent, because the options of board were refused; "
+                            "Invalid options: timeout: must be a number of seconds")
 
 
 @pytest.mark.parametrize("triggered, targets, message", [

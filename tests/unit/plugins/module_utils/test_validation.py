@@ -97,3 +97,19 @@ def test_an_identifier_that_is_not_a_string_is_refused_not_converted(value, rule
             check(value)
         assert str(refused.value).startswith(rule)
     assert v.given_as_string("") == "" and v.identifier("0123") == "0123"
+
+
+def test_a_refusal_is_split_by_the_items_it_concerns():
+    msg = refused(count=0, things=[{"thing_id": "a", "note": ""}, "x", {"thing_id": 5}])
+    by_item, others = v.item_refusals(msg, "things")
+    assert by_item == {0: ["note: must be a non-empty string"], 1: ["must be a dictionary with thing_id"],
+                       2: ["thing_id: must be a string, not the number 5: put the value in quotes, since YAML reads "
+                           "unquoted digits as a number (0123 even as the octal number 83)"]}
+    assert others == ["count: must be between 1 and 5"]
+    # Deeper paths keep their keys; a message that holds "; " itself stays whole.
+    assert v.item_refusals("Invalid options: things[3]['note']['X-A']: a; b; things[3]['thing_id']: c", "things") == (
+        {3: ["note['X-A']: a; b", "thing_id: c"]}, [])
+    assert v.item_refusals("Invalid options: host: must not contain credentials; use x", "things") == (
+        {}, ["host: must not contain credentials; use x"])
+    assert v.item_refusals("GenAuth API error on get-webhook: ...", "things") == ({}, [])
+    assert v.item_refusals(None, "things") == ({}, [])
