@@ -28,7 +28,6 @@ def main():
               % (servers.emulator_url, servers.receiver_url), flush=True)
         servers.receiver.configure(body={"accepted": True, "ticket": TICKET})
         env = dict(os.environ, **servers.env())
-        env["GENAUTH_AUDIT_WEBHOOK_ID"] = servers.webhooks["form"]
         env.update(ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                    ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
                    ANSIBLE_HOME=str(WORK / "ansible-home"))

@@ -298,7 +298,13 @@ class Servers:
 
     def _make_tls_files(self) -> list[str]:
         """Write a test CA, a server cert for loopback names, and an unrelated second CA."""
-        import trustme  # only TLS runs need it
+        try:
+            import trustme  # only TLS runs need it
+        except ImportError:
+            raise ServerStartError(
+                f"--tls needs the Python package trustme, which {sys.executable} does not have: run the harness with "
+                f"the project's .venv/bin/python (`make venv` creates it), or install trustme "
+                f"(pinned in tests/constraints.txt) into this Python") from None
 
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost", "::1")
@@ -322,6 +328,8 @@ class Servers:
             "GENAUTH_ACCESS_KEY_ID": self.access_key_id,
             "GENAUTH_ACCESS_KEY_SECRET": self.access_key_secret,
             "GENAUTH_WEBHOOK_ID": self.webhooks["deploy"],
+            # docs/examples/deploy.yml's second target (the audit log).
+            "GENAUTH_AUDIT_WEBHOOK_ID": self.webhooks["form"],
             "RECEIVER_URL": self.receiver_url,
             # Loopback traffic must never go through a proxy a developer has configured.
             "NO_PROXY": LOOPBACK_NO_PROXY,
@@ -480,6 +488,10 @@ def _run(args: argparse.Namespace) -> int:
             except FileNotFoundError as exc:
                 print(f"harness: {exc}", file=sys.stderr)
                 return 127
+    except ServerStartError as exc:
+        # A server that cannot start (a missing package, a port) is the harness's own message, not a traceback.
+        print(f"harness: {exc}", file=sys.stderr)
+        return 1
     finally:
         if args.vars_file:
             # The servers are gone: a stale file would point later runs at closed ports.
