@@ -141,9 +141,9 @@ def test_any_option_values_fail_cleanly_or_send_exactly_what_was_validated(overr
         triggered = [call for call in calls if call.request.url.endswith("/trigger-webhook")]
         assert len(triggered) == 1
         sent = json.loads(triggered[0].request.body)
-        # A secret equal to the id (say "0") masks the id in the result too: Ansible masks every equal value.
-        assert result["webhook_id"] in (sent["webhookId"], "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+        assert sent["webhookId"] == webhook_id, "the id is sent as given, never converted"
         assert isinstance(sent["webhookId"], str) and sent["webhookId"].strip() == sent["webhookId"] != ""
+        assert_masked_as_promised(result["webhook_id"], sent["webhookId"], secrets_of(args))
         if overrides.get("request_body") is not None:
             assert isinstance(sent["requestBody"], dict)
         for name, value in (sent.get("requestHeaders") or {}).items():
@@ -151,6 +151,45 @@ def test_any_option_values_fail_cleanly_or_send_exactly_what_was_validated(overr
         assert KEY_SECRET not in json.dumps(result)
     else:
         assert_refused(code, result, calls, list(overrides) + ["webhook_id"])
+
+
+def secrets_of(args):
+    """What the module keeps out of its result: the secrets given, the token it fetched, the webhook's secret."""
+    from ansible_collections.genauth.management.tests.unit.helpers import TOKEN
+    return [value for value in (args.get("access_key_secret"), args.get("access_token"), TOKEN, WEBHOOK["secret"])
+            if isinstance(value, str) and value]
+
+
+def assert_masked_as_promised(shown, value, secrets):
+    """What masking promises for a value the result returns (Ansible masks each no_log value wherever it appears):
+    no secret is ever shown, and a value that holds no secret is shown unchanged. A value that holds one, such as
+    a webhook ID that contains the access key secret, is shown with the secret replaced (or, when the value is a
+    secret, replaced whole); it is not the value any more, and masking does not promise to keep it."""
+    holds_secret = any(secret in value for secret in secrets)
+    if not holds_secret:
+        assert shown == value
+    else:
+        assert not any(secret in shown for secret in secrets), "a secret is shown"
+        assert shown == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" or "********" in shown, shown
+
+
+# The cases Hypothesis found that broke an earlier statement of the property above: the id held the secret.
+@pytest.mark.parametrize("webhook_id, secret", [("00000000", "00000000"), ("x00000000y", "00000000"),
+                                                ("wh-key-secret-Fz93", KEY_SECRET)])
+def test_an_id_that_holds_the_secret_is_masked_in_the_result_and_sent_as_given(webhook_id, secret):
+    args = dict(BASE, webhook_id=webhook_id, access_key_secret=secret)
+    code, result, calls = run_main(args)
+    assert code == 0, result
+    trigger, = [call for call in calls if call.request.url.endswith("/trigger-webhook")]
+    assert json.loads(trigger.request.body)["webhookId"] == webhook_id
+    assert_masked_as_promised(result["webhook_id"], webhook_id, secrets_of(args))
+    assert secret not in json.dumps(result)
+
+
+def test_an_id_given_as_a_list_is_refused_not_sent_as_its_text():
+    code, result, calls = run_main(dict(BASE, webhook_id=["00000000"], access_key_secret="00000000"))
+    assert_refused(code, result, calls, ["webhook_id"])
+    assert "webhook_id: must be one string, not a list" in result["msg"]
 
 
 # ------------------------------------------------------------------------------ explicit cases
