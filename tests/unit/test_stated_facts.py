@@ -188,3 +188,18 @@ def test_the_action_group_lists_exactly_the_modules_that_document_it():
         importlib.import_module("ansible_collections.genauth.management.plugins.modules." + name).DOCUMENTATION
     ).get("extends_documentation_fragment", []))
     assert group == documented
+
+
+def test_the_docs_say_what_the_info_module_returns_of_a_secret():
+    """genauth_webhook_info returns each webhook's secret masked and has_secret beside it (its unit test checks the
+    output): the docs that say what a listed webhook holds say both."""
+    assert {"secret", "has_secret"} <= set(yaml.safe_load(genauth_webhook_info.RETURN)["webhooks"]["contains"])
+    sentences = [
+        ("README.md", "each with its secret masked (`********`) and `has_secret`"),
+        ("docs/docsite/rst/webhooks_as_code.rst",
+         "Each webhook has its ``secret`` masked (``********``, or empty when it has none) and ``has_secret``"),
+    ]
+    for path, sentence in sentences:
+        assert " ".join(sentence.split()) in " ".join(read(path).split()), "%s no longer says %r" % (path, sentence)
+    for path in ("README.md", "docs/docsite/rst/webhooks_as_code.rst", "plugins/modules/genauth_webhook_info.py"):
+        assert "instead of its secret" not in read(path), path
