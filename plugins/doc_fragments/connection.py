@@ -67,7 +67,10 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP connection and each answer.
+      - The most seconds one HTTP request to the API may take, from connecting to the last byte of the answer.
+        A server that answers late, or a byte at a time, is cut off then.
+      - A call is sent at most 1 + O(retries) times, each attempt within O(timeout), with the waits between
+        attempts that O(retries) describes.
       - Must be greater than V(0) and at most V(3600).
     type: float
     default: 30
@@ -86,6 +89,9 @@ options:
     default: 3
 notes:
   - TLS certificates are verified by default, unlike in GenAuth's official SDKs.
+  - An answer larger than 8 MiB, counted after decompression, is refused with an error naming the limit, and a
+    list is read in at most 100 pages, so that no server can exhaust the controller's memory or keep a task
+    reading.
 requirements:
   - requests
   - voluptuous

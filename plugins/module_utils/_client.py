@@ -15,6 +15,7 @@ only define the endpoint (``_envelope.Endpoint``) and shape the request.
 import contextlib
 import http.cookiejar
 import re
+import socket
 import time
 import traceback
 from urllib.parse import urlsplit
@@ -281,7 +282,7 @@ class GenAuthClient(object):
             return GenAuthError(
                 "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
                 % (self.host, endpoint, reason), endpoint=endpoint.name, connect_failed=True)
-        if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
+        if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)):
             what = "no answer within %g s (timeout)" % seconds
         else:
             # The headers may have come, then the connection closed before the whole body did.

@@ -47,8 +47,10 @@ options:
     description:
       - ID of an existing webhook. With it, O(name) may change the webhook's name.
       - A webhook with this ID must exist for V(present); a webhook is never created with a given ID.
+      - A string; a value that is not one, such as a list or a number, is refused rather than converted. Quote an
+        ID made of digits, since YAML reads unquoted digits as a number.
       - Give O(webhook_id), O(name), or both.
-    type: str
+    type: raw
   name:
     description:
       - Name of the webhook. Without O(webhook_id), the webhook is found by this name.
@@ -272,7 +274,8 @@ from ansible_collections.genauth.management.plugins.module_utils._webhooks impor
 
 ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    webhook_id=dict(type="str"),
+    # raw: the rule refuses an id YAML did not read as a string, which Ansible's str would convert silently.
+    webhook_id=dict(type="raw"),
     name=dict(type="str"),
     url=dict(type="str"),
     events=dict(type="list", elements="str"),

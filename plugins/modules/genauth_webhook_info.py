@@ -26,8 +26,10 @@ options:
     description:
       - Select the webhook with this ID. A webhook that does not exist gives an empty RV(webhooks), not a
         failure.
+      - A string; a value that is not one, such as a list or a number, is refused rather than converted. Quote an
+        ID made of digits, since YAML reads unquoted digits as a number.
       - Give at most one of O(webhook_id) and O(name); with neither, every webhook is selected.
-    type: str
+    type: raw
   name:
     description:
       - Select the webhooks with this name (names need not be unique, so there may be several, or none).
@@ -139,9 +141,12 @@ webhooks:
     logs:
       description:
         - The webhook's most recent deliveries, newest first, at most O(logs_limit) (GenAuth's C(WebhookLogDto)).
-        - The headers that carry the secret (C(x-authing-webhook-secret), C(x-genauth-webhook-secret),
-          C(x-authing-token), C(x-genauth-token), in any case) show V(********), and so does the secret
-          wherever else it appears.
+        - The headers that carry a credential show V(********), in any case and whatever the shape GenAuth gives
+          the headers in (an object, a JSON string, a list of pairs). These are the webhook's secret
+          (C(x-authing-webhook-secret), C(x-genauth-webhook-secret), C(x-authing-token), C(x-genauth-token)),
+          and the subscriber's own C(Authorization), C(Proxy-Authorization), C(Cookie) and C(Set-Cookie).
+        - The webhook's secret, and every credential those headers carry (an older secret of the webhook among
+          them), show V(********) wherever else they appear, in keys as in values.
       returned: when O(logs=true)
       type: list
       elements: dict
@@ -150,8 +155,8 @@ webhooks:
           description: The event that was delivered.
           type: str
         requestHeaders:
-          description: The headers GenAuth sent to the subscriber, the secret redacted.
-          type: dict
+          description: The headers GenAuth sent to the subscriber, credentials redacted, in the shape GenAuth gave.
+          type: raw
         requestBody:
           description: The body GenAuth sent to the subscriber.
           type: raw
@@ -159,8 +164,8 @@ webhooks:
           description: The HTTP status the subscriber answered, if it answered.
           type: int
         responseHeaders:
-          description: The subscriber's response headers.
-          type: dict
+          description: The subscriber's response headers, credentials redacted, in the shape GenAuth gave.
+          type: raw
         responseBody:
           description: The subscriber's response body.
           type: raw
@@ -229,7 +234,8 @@ from ansible_collections.genauth.management.plugins.module_utils._webhooks impor
 )
 
 ARGUMENT_SPEC = dict(
-    webhook_id=dict(type="str"),
+    # raw: the rule refuses an id YAML did not read as a string, which Ansible's str would convert silently.
+    webhook_id=dict(type="raw"),
     name=dict(type="str"),
     logs=dict(type="bool", default=False),
     logs_limit=dict(type="int", default=LOGS_LIMIT.default),

@@ -36,8 +36,11 @@ options:
     description:
       - ID of the webhook to trigger.
       - Must not be empty, longer than 256 characters, or contain whitespace or control characters.
+      - Must be a string. A list or a number, for example, is refused rather than converted. Quote an ID
+        made of digits, since YAML reads unquoted digits as a number (C(0123) even as the octal number 83); in a
+        template, C(| string) makes a number a string.
       - Give either O(webhook_id) or O(webhooks).
-    type: str
+    type: raw
   request_headers:
     description:
       - HTTP headers for GenAuth to send to the webhook's subscriber, as header name to value.
@@ -67,13 +70,16 @@ options:
       - The webhooks are looked up together, in as few calls as the API allows, before the first trigger;
         first the first page of C(list-webhooks) (50 webhooks a page), then the other pages when they are fewer calls
         than a C(get-webhook) for each webhook not found yet, otherwise a C(get-webhook) for each of those.
-        A webhook that no page lists is looked up with C(get-webhook), which reports it unknown.
+        A webhook that no page lists is looked up with C(get-webhook), which reports it unknown. So is a
+        webhook that the list shows without its secret (omitted or masked), so that the secret is known and
+        masked in RV(response) as for a single trigger. If C(list-webhooks) fails or answers something
+        that is not a list of webhooks, every webhook is looked up with C(get-webhook).
     type: list
     elements: dict
     suboptions:
       webhook_id:
-        description: ID of the webhook to trigger, as for O(webhook_id).
-        type: str
+        description: ID of the webhook to trigger, a string, with the rules of O(webhook_id).
+        type: raw
         required: true
       request_headers:
         description: Headers for the subscriber, with the rules of O(request_headers).
@@ -199,7 +205,11 @@ response:
   description:
     - The API's C(data.response), unchanged; GenAuth documents it as the response data of the webhook's
       subscriber (a JSON value, or text).
-    - Any occurrence of the webhook's secret is masked.
+    - Any occurrence of the webhook's secret, the access key secret or a token is masked, in keys as in values.
+    - Parts nested more than 64 levels deep (counted from the top of the API's answer) are replaced by a
+      string saying they were omitted, with a warning.
+    - Left out, with a warning, when the lookup showed no secret (the field is absent or masked), since the
+      subscriber's answer might echo the secret, which could not be masked.
   returned: success, when not in check mode
   type: raw
   sample: {"received": true, "ticket": "CHG-1234"}
@@ -277,6 +287,15 @@ request:
   returned: in check mode
   type: dict
   sample: {"webhookId": "6229ffaxxxxxxxxcade3e3d9", "requestBody": {"version": "1.4.2"}}
+changed:
+  description:
+    - V(true) when the webhook was triggered, or would be in check mode.
+    - Also V(true) on a failure after the request reached GenAuth without a usable answer (a timeout, a
+      connection that broke, an answer that cannot be read), since the webhook may have been delivered; the
+      message says so.
+  returned: always
+  type: bool
+  sample: true
 results:
   description:
     - With O(webhooks), one entry per item in the order given. Each entry has the fields a single trigger
@@ -324,23 +343,25 @@ results:
       status_code: 404
 """
 
+from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_JSON_DEPTH, OMITTED
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, unexpected_error
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
-from ansible_collections.genauth.management.plugins.module_utils._resource import is_readable_secret
+from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
 from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    PAGE_LIMIT, TRIGGER_RULES, WebhookAPI, mask_webhook, trigger_list, trigger_payload,
+    PAGE_LIMIT, TRIGGER_RULES, WebhookAPI, mask_webhook, secret_known, trigger_list, trigger_payload,
 )
 
 TRIGGER_OPTIONS = dict(
-    webhook_id=dict(type="str"),
+    # raw: the rule refuses an id YAML did not read as a string, which Ansible's str would convert silently.
+    webhook_id=dict(type="raw"),
     request_headers=dict(type="dict"),
     request_body=dict(type="raw"),
 )
 ARGUMENT_SPEC = dict(
     TRIGGER_OPTIONS,
-    webhooks=dict(type="list", elements="dict", options=dict(TRIGGER_OPTIONS, webhook_id=dict(type="str", required=True))),
+    webhooks=dict(type="list", elements="dict", options=dict(TRIGGER_OPTIONS, webhook_id=dict(type="raw", required=True))),
     lookup_webhook=dict(type="bool", default=True),
     concurrency=dict(type="int", default=CONCURRENCY.default),
 )
@@ -360,25 +381,40 @@ def trigger(module, api, item, result, known=None):
     Raises :class:`GenAuthError`; ``result`` then keeps what was learnt before the failure (the webhook).
     """
     webhook_id = item["webhook_id"]
+    hide_response = False
     if must_look_up(module):
         webhook = (known or {}).get(webhook_id) or api.get(webhook_id)
         module.treat_as_secret(webhook.get("secret"))
         result["webhook"] = mask_webhook(webhook)
+        hide_response = not secret_known(webhook)
         if webhook.get("enabled") is False:
             module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
     if module.check_mode:
         result.update(changed=True, request=trigger_payload(
             webhook_id, item.get("request_headers"), item.get("request_body")))
         return result
-    envelope = api.trigger(webhook_id, item.get("request_headers"), item.get("request_body"))
+    try:
+        envelope = api.trigger(webhook_id, item.get("request_headers"), item.get("request_body"))
+    except GenAuthError as error:
+        if error.may_have_been_processed:
+            # The request reached GenAuth and no usable answer came back: the result must not say that nothing
+            # happened, or a rerun would deliver the webhook twice without a word.
+            result["changed"] = True
+            error.msg += " The webhook may have been delivered: check with its subscriber before triggering it again."
+            error.args = (error.msg,)
+        raise
+    if envelope.pruned:
+        module.warn("Webhook %s: the answer is nested more than %d levels deep; the deeper parts of response read "
+                    "%r." % (webhook_id, MAX_JSON_DEPTH, OMITTED))
     data = envelope.data if isinstance(envelope.data, dict) else {}
-    result.update(
-        changed=True,
-        response=data.get("response"),
-        status_code=envelope.status_code,
-        message=envelope.message,
-        request_id=envelope.request_id,
-    )
+    result.update(changed=True, status_code=envelope.status_code, message=envelope.message,
+                  request_id=envelope.request_id)
+    if hide_response:
+        module.warn("Webhook %s was triggered, but GenAuth did not show its secret, so a subscriber's answer that "
+                    "echoes it could not be masked: response is left out. lookup_webhook=false returns the answer "
+                    "unmasked, if that is acceptable." % webhook_id)
+    else:
+        result["response"] = data.get("response")
     return result
 
 
@@ -404,11 +440,10 @@ def look_up_together(api, webhook_ids, concurrency):
     found = {}
 
     def keep(page):
-        # A list that hides the secret (masked) leaves that webhook to get-webhook: the secret must be known to
-        # mask it in a subscriber's answer that echoes it.
-        found.update((webhook.get("webhookId"), webhook) for webhook in page["list"]
-                     if isinstance(webhook, dict) and webhook.get("webhookId") in wanted
-                     and (not webhook.get("secret") or is_readable_secret(webhook["secret"])))
+        # Only a webhook whose secret the list shows (or shows empty): one it omits or masks is left to
+        # get-webhook, since the secret must be known to mask it in a subscriber's answer that echoes it.
+        found.update((webhook["webhookId"], webhook) for webhook in page["list"]
+                     if webhook["webhookId"] in wanted and secret_known(webhook))
 
     try:
         first = api.list(page=1, limit=PAGE_LIMIT)
@@ -419,7 +454,7 @@ def look_up_together(api, webhook_ids, concurrency):
     if not missing or isinstance(total, bool) or not isinstance(total, int) or len(first["list"]) < PAGE_LIMIT:
         return found
     pages_left = -(-total // PAGE_LIMIT) - 1
-    if 0 < pages_left <= missing:
+    if 0 < pages_left <= min(missing, MAX_PAGES - 1):
         for outcome in run_each(lambda page: api.list(page=page, limit=PAGE_LIMIT), range(2, pages_left + 2),
                                 concurrency):
             if not outcome.failed:

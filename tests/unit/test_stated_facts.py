@@ -20,7 +20,9 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import EX
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     DEFAULT_HOST, RETRIES, TIMEOUT, argument_spec,
 )
+from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_ANSWER_BYTES, MAX_JSON_DEPTH
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY
+from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
@@ -127,6 +129,24 @@ PROSE += [
     ("docs/docsite/rst/webhooks_as_code.rst", r"the\s+API\s+returns\s+at\s+most\s+(\d+)\s+webhooks\s+a\s+page", (PAGE_LIMIT,)),
     ("docs/troubleshooting.md", r"`logs_limit: must be between (\d+) and (\d+)`", (LOGS_LIMIT.low, LOGS_LIMIT.high)),
 ]
+
+
+# The bounds on what a server may send (_envelope, _resource) and on a callback send.
+PROSE += [
+    ("plugins/doc_fragments/connection.py", r"An answer larger than (\d+) MiB, counted after decompression",
+     (MAX_ANSWER_BYTES / MIB,)),
+    ("plugins/doc_fragments/connection.py", r"a\s+list is read in at most (\d+) pages", (MAX_PAGES,)),
+    ("docs/guarantees.md", r"An answer larger than (\d+) MiB, counted after decompression", (MAX_ANSWER_BYTES / MIB,)),
+    ("docs/guarantees.md", r"and in\s+at most (\d+) pages: a `totalCount` beyond them", (MAX_PAGES,)),
+    ("docs/guarantees.md", r"JSON nested more than (\d+) levels deep is cut there", (MAX_JSON_DEPTH,)),
+    ("plugins/modules/genauth_webhook_trigger.py", r"Parts nested more than (\d+) levels deep", (MAX_JSON_DEPTH,)),
+    ("plugins/callback/genauth_webhook.py", r"A send ends within \((\d+) \+ O\(retries\)\) × O\(timeout\) seconds",
+     (genauth_webhook_callback.SEND_CALLS,)),
+]
+
+
+def test_the_callback_s_send_limit_is_the_one_its_docs_state():
+    assert genauth_webhook_callback.send_time_limit(5, 2) == (genauth_webhook_callback.SEND_CALLS + 2) * 5
 
 
 @pytest.mark.parametrize("path, pattern, expected", TEXT_PROSE, ids=["%s: %s" % (row[0], row[1][:30]) for row in TEXT_PROSE])

@@ -237,3 +237,61 @@ def test_a_webhook_whose_secret_the_list_hides_is_looked_up_with_get_webhook(cap
     code, result, dummy = run(capsys, webhook_id=None, webhooks=[{"webhook_id": hook["webhookId"]} for hook in pool])
     assert code == 0 and len(calls_of(api, "list-webhooks")) == 1
     assert [call.request.url.split("webhookId=")[1] for call in calls_of(api, "get-webhook")] == ["wh001"]
+
+
+def listed_without_secret(mocked, *ids):
+    webhooks = [dict((k, v) for k, v in dict(WEBHOOK, webhookId=webhook_id).items() if k != "secret")
+                for webhook_id in ids]
+    mocked.get(API + "list-webhooks", json=envelope({"totalCount": len(webhooks), "list": webhooks}))
+
+
+def test_a_listed_webhook_without_its_secret_is_looked_up_so_an_echo_is_masked(capsys, api):
+    listed_without_secret(api, "wh1", "wh2")
+    secret = WEBHOOK["secret"]
+    api.replace("POST", API + "trigger-webhook",
+                json=envelope({"response": {"echo": "got " + secret, secret: "as a key"}}))
+    code, result, out = run(capsys, webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2"}])
+    assert code == 0 and secret not in out
+    assert [entry["response"]["echo"] for entry in result["results"]] == ["got ********"] * 2
+    assert all(entry["response"]["********"] == "as a key" for entry in result["results"])
+    assert len([call for call in api.calls if "get-webhook?" in call.request.url]) == 2
+
+
+def test_an_answer_of_an_odd_shape_from_the_list_leaves_the_lookups_to_get_webhook(capsys, api):
+    api.get(API + "list-webhooks", json=envelope({"totalCount": 2, "list": [{"webhookId": ["wh1"]}]}))
+    code, result, dummy = run(capsys, webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2"}])
+    assert code == 0 and [entry["changed"] for entry in result["results"]] == [True, True]
+
+
+def test_a_secret_the_lookup_does_not_show_keeps_the_answer_out(capsys, api):
+    api.replace("GET", API + "get-webhook", json=envelope(dict(WEBHOOK, secret="********")))
+    api.replace("POST", API + "trigger-webhook", json=envelope({"response": {"mask": "********"}}))
+    code, result, out = run(capsys)
+    assert code == 0 and result["changed"] is True and "response" not in result
+    assert result["webhook"]["secret"] == "********" and "VALUE_SPECIFIED" not in json.dumps(result["webhook"])
+    assert any("response is left out" in warning for warning in warnings_of(result))
+
+
+def test_an_unreadable_answer_to_the_trigger_says_it_may_have_been_delivered(capsys, api):
+    api.replace("POST", API + "trigger-webhook", body="[" * 3000 + "]" * 3000, content_type="application/json")
+    code, result, dummy = run(capsys)
+    assert code == 1 and result["changed"] is True and "Unexpected" not in result["msg"]
+    assert "nested too deeply to read" in result["msg"] and "may have been delivered" in result["msg"]
+
+
+def test_a_deep_answer_is_delivered_and_returned_pruned(capsys, api):
+    deep = "leaf"
+    for dummy in range(500):
+        deep = {"a": deep}
+    api.replace("POST", API + "trigger-webhook", json=envelope({"response": deep}))
+    code, result, dummy = run(capsys)
+    assert code == 0 and result["changed"] is True and "(omitted: nested more than" in json.dumps(result["response"])
+    assert any("nested more than" in warning for warning in warnings_of(result))
+
+
+def test_a_server_message_reaches_the_result_escaped(capsys, api):
+    api.replace("GET", API + "get-webhook", json={"statusCode": 500, "requestId": "r",
+                                                  "message": "\x1b]0;pwned\x07\r\nok: [localhost]"})
+    code, result, out = run(capsys)
+    assert code == 1 and "\\x1b]0;pwned\\x07\\r\\nok: [localhost]" in result["msg"]
+    assert "\x1b" not in out and "\\u001b" not in out
