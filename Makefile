@@ -5,22 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := .build
-# The Ansible ecosystem's tools (ansible-test, ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder,
-# Sphinx) live in their own venv, so their many dependencies never change what the tests themselves run with.
+# The Ansible ecosystem's tools (ansible-test, antsibull-docs, antsibull-changelog, ansible-builder, Sphinx, and
+# nox with antsibull-nox) live in their own venv, so their many dependencies never change what the tests themselves
+# run with. antsibull-nox's sessions (noxfile.py, antsibull-nox.toml: ansible-lint, antsibull-docs' lint,
+# galaxy-importer) install their tools into venvs of their own under .build/nox, pinned the same way.
 TOOLS := $(BUILD)/tools
 TOOLS_BIN := $(TOOLS)/bin
 TOOLS_STAMP := $(TOOLS)/.installed
 TOOLS_PYTHON_VERSION = $(shell $(TOOLS_BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 ANSIBLE_TEST := $(TOOLS_BIN)/python tests/tooling/run_ansible_test.py
 ECOSYSTEM := $(TOOLS_BIN)/python tests/tooling/ecosystem.py
-# ansible-lint, antsibull-docs and ansible-doc find the collection through this symlinked tree (tests/conftest.py
-# and `ecosystem.py link` make it).
+NOX := $(TOOLS_BIN)/nox --non-interactive --no-color
+# antsibull-docs and ansible-builder find the collection through this symlinked tree (tests/conftest.py and
+# `ecosystem.py link` make it).
 COLLECTIONS := $(CURDIR)/$(BUILD)/collections
 TOOLS_ENV := PATH="$(CURDIR)/$(TOOLS_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv tools demo test guarantees unit integration sanity ansible-test-units ansible-test-integration lint \
-	docs-lint changelog-lint changelog docs ee matrix bench clean
+	docs-lint extra-checks import-check changelog-lint changelog docs ee matrix bench clean
 
 venv: $(STAMP)
 
@@ -40,9 +43,10 @@ demo: venv
 	$(BIN)/python tests/emulator/demo.py
 
 # The whole suite: unit, emulator and integration tests, then (tests/meta) ansible-test sanity, units and
-# integration, ansible-lint, antsibull-docs and antsibull-changelog lint, the docs site build, the galaxy
-# build with ansible-doc, and ansible-builder. Prints the line and branch coverage of plugins/ (tests/coverage.ini)
-# and ends with pytest's summary line. It changes no file of the checkout (a test checks that).
+# integration, ansible-lint, antsibull-docs and antsibull-changelog lint, antsibull-nox's extra checks, the docs
+# site build, the galaxy build with ansible-doc, galaxy-importer on the built tarball, and ansible-builder. Prints
+# the line and branch coverage of plugins/ (tests/coverage.ini) and ends with pytest's summary line. It changes no
+# file of the checkout (a test checks that).
 test: venv tools
 	mkdir -p $(BUILD)/coverage
 	$(BIN)/python -m pytest tests --cov=plugins --cov-config=tests/coverage.ini --cov-report=term-missing
@@ -72,13 +76,23 @@ ansible-test-units: tools
 ansible-test-integration: tools
 	$(ANSIBLE_TEST) --emulator -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no -vvvv
 
+# ansible-lint --offline, production profile (.ansible-lint).
 lint: tools
-	$(ECOSYSTEM) link $(COLLECTIONS)
-	$(TOOLS_ENV) ansible-lint --offline --nocolor
+	$(NOX) -s ansible-lint
 
+# antsibull-docs lint-collection-docs on the plugins, roles and extra docs.
 docs-lint: tools
-	$(ECOSYSTEM) link $(COLLECTIONS)
-	$(TOOLS_ENV) antsibull-docs lint-collection-docs --plugin-docs .
+	$(NOX) -s docs-check
+
+# No unwanted files under plugins/.
+extra-checks: tools
+	$(NOX) -s extra-checks
+
+# antsibull-nox's build-import-check: builds the tarball and imports it with galaxy-importer as Galaxy does
+# (tests/galaxy-importer.cfg). The session itself fails only when the import fails; its test also fails on every
+# error and warning of the report, which it writes to .build/galaxy-importer/.
+import-check: venv tools
+	$(BIN)/python -m pytest tests/meta/test_tooling.py -k galaxy_importer -p no:cacheprovider
 
 changelog-lint: tools
 	$(TOOLS_ENV) antsibull-changelog lint

@@ -1,12 +1,16 @@
 """The Ansible ecosystem's own tools on the collection, run as tests so that `make test` ends in one summary.
 
 The tools live in the tools venv (.build/tools) that `make tools` (and so `make test`) creates from
-tests/tools-requirements.in; each test runs them the way the Makefile target of the same name does.
+tests/tools-requirements.in; antsibull-nox's sessions (noxfile.py, antsibull-nox.toml) run with its nox and install
+their tools into venvs of their own under .build/nox. Each test runs them the way the Makefile target of the same
+name does.
 """
 
 import glob
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -20,6 +24,8 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 TOOLS_BIN = os.path.join(REPO_ROOT, ".build", "tools", "bin")
 TOOLING = os.path.join(REPO_ROOT, "tests", "tooling")
 COLLECTIONS = os.path.join(REPO_ROOT, ".build", "collections")
+NOX_ENVDIR = os.path.join(REPO_ROOT, ".build", "nox")  # noxfile.py
+IMPORTER_REPORT = os.path.join(REPO_ROOT, ".build", "galaxy-importer")
 FQCN = "genauth.management"
 
 # Nothing of these may ship in the collection tarball: venvs, caches, build and test output, VCS data.
@@ -49,6 +55,24 @@ def run(cmd, timeout=600, **kwargs):
                           timeout=timeout, check=False, **kwargs)
     assert proc.returncode == 0, "%s exited %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout[-6000:])
     return proc.stdout
+
+
+def nox_session(name, timeout=900):
+    """Run an antsibull-nox session as its make target does: (exit code, output). Each session makes its own
+    collection tree, so the symlinked one of tools_env() is not passed on."""
+    env = dict(tools_env(), NO_COLOR="1")  # ansible-lint's colours otherwise
+    del env["ANSIBLE_COLLECTIONS_PATH"]
+    proc = subprocess.run([os.path.join(TOOLS_BIN, "nox"), "--non-interactive", "--no-color", "-s", name],
+                          cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout, check=False)
+    return proc.returncode, proc.stdout
+
+
+def passing_nox_session(name, **kwargs):
+    returncode, output = nox_session(name, **kwargs)
+    assert returncode == 0, "nox -s %s exited %d:\n%s" % (name, returncode, output[-6000:])
+    assert "Session %s was successful" % name in output, output[-3000:]
+    return output
 
 
 def tools_python_version():
@@ -107,12 +131,19 @@ def test_ansible_test_integration():
 # Linters --------------------------------------------------------------------------------------------------------
 
 def test_ansible_lint_production_profile():
-    output = run([os.path.join(TOOLS_BIN, "ansible-lint"), "--offline", "--nocolor"])
+    output = passing_nox_session("ansible-lint")
+    assert "ansible-lint --offline" in output
     assert "Profile 'production' was required, and it passed" in output
 
 
 def test_antsibull_docs_lint():
-    run([os.path.join(TOOLS_BIN, "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."])
+    output = passing_nox_session("docs-check")
+    assert "antsibull-docs lint-collection-docs --plugin-docs" in output, output[-3000:]  # run, not skipped
+
+
+def test_antsibull_nox_extra_checks():
+    output = passing_nox_session("extra-checks")
+    assert "no-unwanted-files" in output, output[-3000:]
 
 
 def test_antsibull_changelog_lint():
@@ -189,6 +220,77 @@ def test_galaxy_build_ships_no_clutter_and_installs_for_ansible_doc(tmp_path, ju
     doc = run([os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "%s.genauth_webhook_trigger" % FQCN],
               env=env, cwd=str(tmp_path))
     assert "%s.genauth_webhook_trigger" % FQCN in doc and "webhook_id" in doc and "request_body" in doc
+
+
+# Lines of galaxy-importer's report that say something about the machine it runs on rather than the collection.
+# None is filtered today: every ERROR and WARNING line fails the test. An entry added here says why it is not ours.
+IMPORTER_ENVIRONMENT_WARNINGS = ()
+
+
+def importer_report(output):
+    """The lines galaxy-importer logged, from the nox session's output: antsibull-nox prints them (indented on
+    GitHub Actions) after a successful import; nox prints them after a failed one, the first behind "nox > "."""
+    lines = [re.sub(r"^nox > (?=Importing with galaxy-importer )", "", line.strip()) for line in output.splitlines()]
+    starts = [n for n, line in enumerate(lines) if line.startswith("Importing with galaxy-importer ")]
+    if not starts:
+        return []
+    report = []
+    for line in lines[starts[-1]:]:
+        if line.startswith("nox > ") or line.startswith("::endgroup::"):
+            break
+        report.append(line)
+    return report
+
+
+def test_galaxy_importer_imports_the_built_tarball_without_errors_or_warnings():
+    # antsibull-nox's build-import-check builds the tarball with `ansible-galaxy collection build` and imports it
+    # with galaxy-importer (tests/galaxy-importer.cfg): manifest and checksums, galaxy.yml's metadata and tags,
+    # ansible-doc on every plugin, the README and docs/ rendered, the changelog, ansible-lint as Galaxy runs it,
+    # meta/execution-environment.yml's files. The session fails only when the import fails; Galaxy shows the
+    # errors and warnings of an import that succeeds on the collection's page, so they fail here.
+    log = os.path.join(IMPORTER_REPORT, "build-import-check.log")
+    result = os.path.join(NOX_ENVDIR, "build-import-check", "tmp", "collection", "importer_result.json")
+    kept_result = os.path.join(IMPORTER_REPORT, os.path.basename(result))
+    os.makedirs(IMPORTER_REPORT, exist_ok=True)
+    for old in (log, kept_result):
+        if os.path.exists(old):
+            os.unlink(old)
+    returncode, output = nox_session("build-import-check")
+    with open(log, "w", encoding="utf-8") as handle:
+        handle.write(output)
+    if os.path.exists(result):
+        shutil.copyfile(result, kept_result)
+    report = importer_report(output)
+    where = "(the whole session: %s)" % os.path.relpath(log, REPO_ROOT)
+    assert returncode == 0 and report, "nox -s build-import-check exited %d %s:\n%s" % (
+        returncode, where, "\n".join(report) if report else output[-6000:])
+    problems = [line for line in report if line.startswith(("ERROR:", "WARNING:"))
+                and not line.startswith(IMPORTER_ENVIRONMENT_WARNINGS)]
+    assert not problems, "galaxy-importer reported %d problems %s:\n%s\n\nIts report:\n%s" % (
+        len(problems), where, "\n".join(problems), "\n".join(report))
+    assert report[-1] == "Importer processing completed successfully", "\n".join(report)
+
+    # What Galaxy would list: every module, filter, callback and role, the plugins with their documentation.
+    with open(kept_result, encoding="utf-8") as handle:
+        imported = json.load(handle)
+    expected = {("module", name) for name in plugin_names("modules")}
+    expected |= {("filter", name) for name in plugin_names("filter")}
+    expected |= {("callback", name) for name in plugin_names("callback")}
+    expected |= {("role", os.path.basename(path)) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))}
+    listed = {(item["content_type"], item["name"]) for item in imported["contents"]}
+    assert expected <= listed, sorted(expected - listed)
+    documented = {(item["content_type"], item["content_name"]) for item in imported["docs_blob"]["contents"]
+                  if item["doc_strings"]}
+    plugins = {item for item in expected if item[0] != "role"}
+    assert plugins <= documented, sorted(plugins - documented)
+    assert imported["docs_blob"]["collection_readme"]["html"]
+    assert imported["requires_ansible"]
+
+
+def plugin_names(plugin_type):
+    return [os.path.splitext(os.path.basename(path))[0]
+            for path in glob.glob(os.path.join(REPO_ROOT, "plugins", plugin_type, "*.py"))
+            if not os.path.basename(path).startswith("_")]
 
 
 def test_execution_environment_build_context(tmp_path):
