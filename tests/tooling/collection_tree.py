@@ -3,6 +3,9 @@
 The repository root is the collection root, but ansible-test, ansible-doc and antsibull-changelog need the
 collection inside an ``ansible_collections/<namespace>/<name>`` folder. The mirror holds the files git tracks or
 would track, so never venvs, caches or build output.
+
+Why no tool does this: antsibull-nox builds such a tree for its own sessions only; ansible-test (with --venv, see
+run_ansible_test.py) and antsibull-changelog's release preview need one they can run in.
 """
 
 import os

@@ -9,6 +9,11 @@ Run with the tools venv's Python (``.build/tools/bin/python``), whose bin folder
     ecosystem.py troubleshooting [--check]
                                          write (or check) docs/docsite/rst/troubleshooting.rst from docs/troubleshooting.md
     ecosystem.py ee DEST                 create an execution environment's build context in DEST
+
+Why no tool does these: antsibull-nox (noxfile.py) lints the docs (docs-check) but builds no docs site, and its
+ee-check session builds and runs an image, which needs a container engine; nothing renders the release notes of
+an unreleased version without recording the release (antsibull-changelog release does, hence the throwaway copy);
+the troubleshooting page and the local Sphinx inventory are this collection's own.
 """
 
 import argparse

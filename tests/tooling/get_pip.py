@@ -6,6 +6,9 @@ once from a host outside the package registries and caches under ``~/.ansible/te
 only the package registries cannot fetch it, so ``tests/tooling/run_ansible_test.py`` puts this script in the
 cache instead (it never replaces a real one). It bootstraps pip from the interpreter's bundled ``ensurepip``
 and then lets that pip install what ansible-test asked for, from the configured index.
+
+Why no tool does this: ansible-test offers no other way to bootstrap pip in its --venv environments, and antsibull-nox's ansible-test
+sessions run in containers that bring their own pip.
 """
 
 import subprocess

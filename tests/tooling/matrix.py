@@ -10,6 +10,10 @@ The other packages come from tests/constraints.txt, except the pins that belong 
 
 Writes the results as a Markdown table to .build/matrix/results.md and exits non-zero if any line failed.
 Each line's output goes to .build/matrix/ansible-core-<version>.log.
+
+Why no tool does this: antsibull-nox makes a session per ansible-core release for ansible-test, but runs each in a
+container (``--docker``), of which there is none here, and has no session for the pytest integration tests;
+tox-ansible's per-release environments run Molecule scenarios, not ansible-test targets.
 """
 
 import argparse

@@ -2,6 +2,9 @@
 
 pyenv's shims fail unless a version is selected, so they are skipped in favour of the real binaries under
 ``$PYENV_ROOT/versions`` (``~/.pyenv`` by default).
+
+Why no tool does this: ansible-test looks for ``python3.X`` on PATH only, so run_ansible_test.py --all-pythons and
+matrix.py put the interpreters this finds there.
 """
 
 import glob

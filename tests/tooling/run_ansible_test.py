@@ -21,6 +21,11 @@ Usage::
                 ansible-core release its own, so their ansible-test venvs never mix).
 
 The ansible-test used is the one beside the running interpreter (the tools venv that the Makefile creates).
+
+Why no tool does this: antsibull-nox's ansible-test sessions, the runner community collections use, always pass
+``--docker`` to sanity and units, and need ``docker`` or ``remote`` (Ansible's remote machines, over the network)
+for each integration session; there is no container engine here, so ansible-test runs with ``--venv``, which
+needs the mirror, the offline get-pip and the emulator harness that this script provides.
 """
 
 import argparse
