@@ -7,7 +7,7 @@
 it holds the token.
 
 When the task runs on the controller itself (the local connection, as the usual ``hosts: localhost`` login
-does), the token is fetched in this process (``_login.login_here``): the same options, rules, messages and
+does), the token is fetched in this process (``plugin_utils/_login``): the same options, rules, messages and
 result as the module, without building, copying and starting a module. Anywhere else, or when the task sets
 ``environment``, ``become`` or ``async`` (which only a module process honours), or when the controller's Python
 lacks a library, the module runs.
@@ -22,7 +22,7 @@ import os
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.genauth.management.plugins.module_utils._login import controller_can_login, login_here
+from ansible_collections.genauth.management.plugins.plugin_utils._login import controller_can_login, login_here
 
 display = Display()
 

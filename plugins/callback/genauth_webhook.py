@@ -143,13 +143,14 @@ from ansible_collections.genauth.management.plugins.module_utils._client import 
 from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets, printable
-from ansible_collections.genauth.management.plugins.module_utils._module import checked_options, unexpected_error, user_agent
+from ansible_collections.genauth.management.plugins.module_utils._options import (
+    checked_options, unexpected_error, user_agent,
+)
+from ansible_collections.genauth.management.plugins.module_utils._trigger import body_for_subscriber, look_up, trigger
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, identifier, validate,
 )
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    WebhookAPI, body_for_subscriber, secret_known,
-)
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI
 
 PLUGIN = "genauth.management.genauth_webhook"
 DEFAULT_EVENT = "ansible.playbook.finished"
@@ -244,7 +245,7 @@ def run_body(event, playbook_path, run_id, started_at, finished_at, duration, ch
     return body
 
 
-def wanted(notify_on, status):
+def is_notified(notify_on, status):
     """Whether a run that ended with ``status`` is notified under ``notify_on``."""
     return notify_on == "always" or (notify_on == "failure") == (status == FAILED)
 
@@ -385,7 +386,7 @@ class CallbackModule(CallbackBase):
         run, self._run = self._run, None
         try:
             body = self.body(run, stats)
-            if not wanted(self._settings["notify_on"], body["status"]):
+            if not is_notified(self._settings["notify_on"], body["status"]):
                 self._display.v("%s: the run is %s and notify_on is %s: nothing sent."
                                 % (PLUGIN, body["status"], self._settings["notify_on"]))
                 return
@@ -423,26 +424,25 @@ class CallbackModule(CallbackBase):
         unknown_secret = None
         try:
             with self._client.time_limit(send_time_limit(self._settings["timeout"], self._settings["retries"])):
-                envelope, unknown_secret = self._look_up_and_trigger(webhook_id, body)
+                result, hidden = self._look_up_and_trigger(webhook_id, body)
         finally:
             self._sending = False
             self._client.close()
-        if unknown_secret:
-            answer = "its answer is not shown, because the webhook could not be looked up to mask its secret: %s" \
-                % unknown_secret
+        if hidden:
+            answer = "its answer is not shown, because %s" % hidden
         else:
-            data = envelope.data if isinstance(envelope.data, dict) else {}
-            answer = "the subscriber answered: %s" % json.dumps(self._secrets.redact(data.get("response")),
+            answer = "the subscriber answered: %s" % json.dumps(self._secrets.redact(result.get("response")),
                                                                  sort_keys=True, default=str)
         self._display.v(self._mask("%s: triggered webhook %s (requestId %s); %s"
-                                   % (PLUGIN, webhook_id, envelope.request_id, answer)))
+                                   % (PLUGIN, webhook_id, result.get("request_id"), answer)))
 
     def _look_up_and_trigger(self, webhook_id, body):
-        """The trigger's envelope, and why the webhook's secret is unknown (None when it is known)."""
+        """The trigger's result, and why the subscriber's answer is not in it (None when it is): the module's own
+        lookup and trigger (``_trigger``), except that a lookup the API refuses does not stop the notice."""
         api = WebhookAPI(self._client)
-        unknown_secret = None
+        context = _Context(self._warning, self._add_secret)
         try:
-            webhook = api.get(webhook_id)
+            webhook = look_up(api, webhook_id, context)
         except GenAuthError as error:
             # The API answered but would not describe the webhook (a key allowed to trigger but not to read
             # webhooks, a gateway that routes only triggers, an answer of an odd shape): the notice still goes, but
@@ -450,13 +450,13 @@ class CallbackModule(CallbackBase):
             # it. Wrong credentials or an API that did not answer end the send here.
             if error.connect_failed or error.no_answer or error.unauthorized:
                 raise
-            webhook, unknown_secret = {}, error.msg
-        self._add_secret(webhook.get("secret"))
-        if webhook and not secret_known(webhook):
-            unknown_secret = "GenAuth did not show the webhook's secret"
-        if webhook.get("enabled") is False:
-            self._warning("webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
-        return api.trigger(webhook_id, request_body=body), unknown_secret
+            webhook, lookup_error = {}, error.msg
+        else:
+            lookup_error = None
+        result, hidden = trigger(api, {"webhook_id": webhook_id, "request_body": body}, context, webhook)
+        if lookup_error:
+            hidden = "the webhook could not be looked up to mask its secret: %s" % lookup_error
+        return result, hidden
 
     # ----------------------------------------------------------------------------------------- output
 
@@ -477,3 +477,11 @@ class CallbackModule(CallbackBase):
             self._display.v(self._mask("%s: %s" % (PLUGIN, msg)))
         else:
             self._warning(msg)
+
+
+class _Context(object):
+    """What ``_trigger`` needs of its caller, for the callback: a warning, and a secret to mask from then on."""
+
+    def __init__(self, warn, treat_as_secret):
+        self.warn = warn
+        self.treat_as_secret = treat_as_secret

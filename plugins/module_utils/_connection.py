@@ -66,11 +66,11 @@ def credentials_from_environment(params, environ):
     used = []
     for option, variable in CREDENTIAL_VARIABLES:
         if option == "access_token":
-            wanted = not token_given and not pair_given
+            from_environment = not token_given and not pair_given
         else:
-            wanted = pair_given or not token_given
+            from_environment = pair_given or not token_given
         value = environ.get(variable)
-        if not params.get(option) and wanted and value:
+        if not params.get(option) and from_environment and value:
             params[option] = value
             if option != "access_key_id":  # the id is not a secret (it is the user pool id)
                 used.append(value)

@@ -11,11 +11,8 @@ warnings, and any failure turned into ``fail_json``."""
 
 import contextlib
 import os
-import sys
 import threading
-import traceback
 
-from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
@@ -23,41 +20,10 @@ from ansible_collections.genauth.management.plugins.module_utils import _connect
 from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets, printable, redact
-from ansible_collections.genauth.management.plugins.module_utils._validation import (
-    VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, validate,
+from ansible_collections.genauth.management.plugins.module_utils._options import (
+    checked_options, unexpected_error, user_agent,
 )
-
-COLLECTION_NAME = "genauth.management"
-COLLECTION_VERSION = "0.1.0"
-
-
-def options_schema(rules=None, checks=()):
-    """The schema a module's options are checked with: the shared rules, the module's own ``rules``
-    (``{option: rule}``), the module's own ``checks`` of the whole options (first: a module that needs one kind of
-    credential says so rather than the generic rule), then the credential rule."""
-    return build_schema(dict(_connection.RULES, **(rules or {})), *(tuple(checks) + (_connection.credential_rule,)))
-
-
-def checked_options(params, environ, rules=None, checks=(), on_secret=None, unused=()):
-    """The options as every GenAuth plugin checks them, wherever it runs (a module, an action plugin on the
-    controller, the callback): the credentials a task left unset taken from ``environ``'s GENAUTH_* variables
-    (each secret taken reported to ``on_secret``), then :func:`options_schema`. Raises :class:`InvalidOptions`.
-
-    :param params: the options after Ansible's own argument spec (types, defaults, choices); not changed.
-    :param unused: shared options the plugin does not use (``genauth_token`` ignores ``access_token``): neither
-        the task's value nor the environment's counts, so they cannot stand in for what the environment gives.
-    """
-    params = dict(params, **dict.fromkeys(unused))
-    for value in _connection.credentials_from_environment(params, environ):
-        if on_secret:
-            on_secret(value)
-    params.update(dict.fromkeys(unused))
-    return validate(options_schema(rules, checks), params)
-
-
-def user_agent():
-    return "%s/%s (ansible-core/%s; python/%s)" % (
-        COLLECTION_NAME, COLLECTION_VERSION, ANSIBLE_VERSION, "%d.%d.%d" % tuple(sys.version_info[:3]))
+from ansible_collections.genauth.management.plugins.module_utils._validation import VOLUPTUOUS_IMPORT_ERROR, InvalidOptions
 
 
 class GenAuthModule(AnsibleModule):
@@ -140,10 +106,3 @@ class GenAuthModule(AnsibleModule):
         except Exception as exc:  # pylint: disable=broad-except
             msg, exception = unexpected_error(exc)
             self.fail_json(msg=msg, exception=exception, **result)
-
-
-def unexpected_error(exc):
-    """The message and traceback text for an exception that is not a :class:`GenAuthError` (a bug)."""
-    msg = ("Unexpected %s: %s. This is a bug in genauth.management; please report it with the output of -vvv."
-           % (type(exc).__name__, exc))
-    return msg, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

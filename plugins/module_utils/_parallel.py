@@ -14,11 +14,10 @@ items were delivered and which were not.
 
 from ansible_collections.genauth.management.plugins.module_utils._validation import Bounds
 
-# How many calls run at once (the ``concurrency`` option). Each wave of triggers costs one API round trip
-# plus the slowest subscriber's answer, so the default is what the benchmark (docs/benchmarks.md) needs for
-# 100 webhooks to subscribers answering in 100 ms through an API 50 ms away (7 waves instead of 13 at 8),
-# while staying a burst that GenAuth's rate limiter answers with a few 429s at worst (retried per item);
-# the limit keeps a typo (concurrency: 1000) from opening a thousand connections.
+# How many calls run at once (the ``concurrency`` option). Each wave of triggers costs one API round trip plus
+# the slowest subscriber's answer, so the default keeps the waves of a large batch few, while staying a burst
+# that GenAuth's rate limiter answers with a few 429s at worst (retried per item); docs/benchmarks.md measures
+# it. The limit keeps a typo (concurrency: 1000) from opening a thousand connections.
 CONCURRENCY = Bounds(low=1, high=32, default=16)
 
 

@@ -104,14 +104,14 @@ userpool_id:
   sample: 6229ffaxxxxxxxxcade3e3d9
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._login import CHECKS, UNUSED, login
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
+from ansible_collections.genauth.management.plugins.module_utils._token import IGNORED_OPTIONS, TOKEN_CHECKS, login
 
 
 def main():
     # When the task runs on the controller, the action plugin of the same name logs in there instead
-    # (_login.login_here): both go through _login.
-    module = GenAuthModule(argument_spec={}, checks=CHECKS, unused=UNUSED, supports_check_mode=True)
+    # (plugin_utils/_login): both go through module_utils/_token.
+    module = GenAuthModule(argument_spec={}, checks=TOKEN_CHECKS, unused=IGNORED_OPTIONS, supports_check_mode=True)
     result = dict(changed=False)
     with module.reporting_errors(result):
         result = login(module.options, module.warn)

@@ -268,9 +268,8 @@ http_status:
 
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 from ansible_collections.genauth.management.plugins.module_utils._resource import UPDATE_SECRET_CHOICES
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    CONTENT_TYPES, DECLARED_RULES, WebhookAPI, declare_webhook,
-)
+from ansible_collections.genauth.management.plugins.module_utils._declared import DECLARED_RULES, declare_webhook
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import CONTENT_TYPES, WebhookAPI
 
 ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -229,9 +229,9 @@ http_status:
 
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 from ansible_collections.genauth.management.plugins.module_utils._validation import identifier, whole_number
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    LOGS_LIMIT, WebhookAPI, describe_webhooks, webhook_name,
-)
+from ansible_collections.genauth.management.plugins.module_utils._declared import webhook_name
+from ansible_collections.genauth.management.plugins.module_utils._webhook_info import LOGS_LIMIT, describe_webhooks
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI
 
 ARGUMENT_SPEC = dict(
     # raw: the rule refuses an id YAML did not read as a string, which Ansible's str would convert silently.

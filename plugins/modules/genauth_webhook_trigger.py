@@ -343,15 +343,15 @@ results:
       status_code: 404
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_JSON_DEPTH, OMITTED
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule, unexpected_error
+from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
+from ansible_collections.genauth.management.plugins.module_utils._options import unexpected_error
 from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
-from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
-from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    PAGE_LIMIT, TRIGGER_RULES, WebhookAPI, mask_webhook, secret_known, trigger_list, trigger_payload,
+from ansible_collections.genauth.management.plugins.module_utils._trigger import (
+    TRIGGER_RULES, look_up, look_up_together, trigger, trigger_list,
 )
+from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI
 
 TRIGGER_OPTIONS = dict(
     # raw: the rule refuses an id YAML did not read as a string, which Ansible's str would convert silently.
@@ -374,92 +374,22 @@ def must_look_up(module):
     return module.options["lookup_webhook"] or module.check_mode
 
 
-def trigger(module, api, item, result, known=None):
-    """Look one webhook up (unless ``lookup_webhook`` says not to, or ``known`` already holds it) and trigger it
-    (in check mode, only say what would be sent), filling ``result``.
-
-    Raises :class:`GenAuthError`; ``result`` then keeps what was learnt before the failure (the webhook).
-    """
-    webhook_id = item["webhook_id"]
-    hide_response = False
-    if must_look_up(module):
-        webhook = (known or {}).get(webhook_id) or api.get(webhook_id)
-        module.treat_as_secret(webhook.get("secret"))
-        result["webhook"] = mask_webhook(webhook)
-        hide_response = not secret_known(webhook)
-        if webhook.get("enabled") is False:
-            module.warn("Webhook %s is disabled; GenAuth may not deliver it." % webhook_id)
-    if module.check_mode:
-        result.update(changed=True, request=trigger_payload(
-            webhook_id, item.get("request_headers"), item.get("request_body")))
-        return result
-    try:
-        envelope = api.trigger(webhook_id, item.get("request_headers"), item.get("request_body"))
-    except GenAuthError as error:
-        if error.may_have_been_processed:
-            # The request reached GenAuth and no usable answer came back: the result must not say that nothing
-            # happened, or a rerun would deliver the webhook twice without a word.
-            result["changed"] = True
-            error.msg += " The webhook may have been delivered: check with its subscriber before triggering it again."
-            error.args = (error.msg,)
-        raise
-    if envelope.pruned:
-        module.warn("Webhook %s: the answer is nested more than %d levels deep; the deeper parts of response read "
-                    "%r." % (webhook_id, MAX_JSON_DEPTH, OMITTED))
-    data = envelope.data if isinstance(envelope.data, dict) else {}
-    result.update(changed=True, status_code=envelope.status_code, message=envelope.message,
-                  request_id=envelope.request_id)
-    if hide_response:
-        module.warn("Webhook %s was triggered, but GenAuth did not show its secret, so a subscriber's answer that "
-                    "echoes it could not be masked: response is left out. lookup_webhook=false returns the answer "
-                    "unmasked, if that is acceptable." % webhook_id)
-    else:
-        result["response"] = data.get("response")
+def trigger_item(module, api, item, result, known=None):
+    """Look one webhook up (unless ``lookup_webhook`` says not to) and trigger it, filling ``result``; a response
+    left out for want of the secret is said in a warning. Raises GenAuthError (``result`` keeps what was learnt)."""
+    webhook = look_up(api, item["webhook_id"], module, known) if must_look_up(module) else None
+    dummy, hidden = trigger(api, item, module, webhook, module.check_mode, result)
+    if hidden:
+        module.warn("Webhook %s was triggered, but %s: response is left out. lookup_webhook=false returns the "
+                    "answer unmasked, if that is acceptable." % (item["webhook_id"], hidden))
     return result
 
 
 def trigger_one(module, options):
     result = dict(changed=False, webhook_id=options["webhook_id"])
     with module.reporting_errors(result), module.client() as client:
-        trigger(module, WebhookAPI(client), options, result)
+        trigger_item(module, WebhookAPI(client), options, result)
     module.exit_json(**result)
-
-
-def look_up_together(api, webhook_ids, concurrency):
-    """The webhooks of ``webhook_ids`` that list-webhooks shows, by id, in as few calls as the API allows.
-
-    The first page (``PAGE_LIMIT`` webhooks) tells how many pages there are. The other pages are read (up to
-    ``concurrency`` at a time) only when they are fewer calls than one get-webhook for each webhook still
-    missing; otherwise those are left to get-webhook. A webhook missing here is looked up with get-webhook,
-    so an unknown one fails with that call's own error, as a single trigger does; so does every webhook when
-    list-webhooks fails (an access key allowed get-webhook but not list-webhooks, for example).
-    """
-    wanted = set(webhook_ids)
-    if len(wanted) < 2:  # one get-webhook is as few calls as one page
-        return {}
-    found = {}
-
-    def keep(page):
-        # Only a webhook whose secret the list shows (or shows empty): one it omits or masks is left to
-        # get-webhook, since the secret must be known to mask it in a subscriber's answer that echoes it.
-        found.update((webhook["webhookId"], webhook) for webhook in page["list"]
-                     if webhook["webhookId"] in wanted and secret_known(webhook))
-
-    try:
-        first = api.list(page=1, limit=PAGE_LIMIT)
-    except GenAuthError:
-        return found
-    keep(first)
-    total, missing = first.get("totalCount"), len(wanted) - len(found)
-    if not missing or isinstance(total, bool) or not isinstance(total, int) or len(first["list"]) < PAGE_LIMIT:
-        return found
-    pages_left = -(-total // PAGE_LIMIT) - 1
-    if 0 < pages_left <= min(missing, MAX_PAGES - 1):
-        for outcome in run_each(lambda page: api.list(page=page, limit=PAGE_LIMIT), range(2, pages_left + 2),
-                                concurrency):
-            if not outcome.failed:
-                keep(outcome.value)
-    return found
 
 
 def trigger_many(module, options):
@@ -482,7 +412,7 @@ def trigger_many(module, options):
         def attempt(item):
             entry = dict(webhook_id=item["webhook_id"], changed=False)
             try:
-                trigger(module, api, item, entry, known)
+                trigger_item(module, api, item, entry, known)
             except GenAuthError as error:
                 entry.update(error.result_fields(), failed=True, msg=error.msg)
                 module.warn("Webhook %s failed: %s" % (item["webhook_id"], error.msg))

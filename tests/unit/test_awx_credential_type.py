@@ -17,7 +17,7 @@ from ansible_collections.genauth.management.plugins.doc_fragments.connection imp
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     CREDENTIAL_VARIABLES, argument_spec, credentials_from_environment,
 )
-from ansible_collections.genauth.management.plugins.module_utils._module import options_schema
+from ansible_collections.genauth.management.plugins.module_utils._options import options_schema
 from ansible_collections.genauth.management.plugins.module_utils._validation import validate
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -25,10 +25,9 @@ from ansible_collections.genauth.management.plugins.module_utils._parallel impor
 from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES, MAX_WEBHOOKS
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    CONTENT_TYPES, DEFAULT_CONTENT_TYPE, LOGS_LIMIT, PAGE_LIMIT,
-)
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.module_utils._webhook_info import LOGS_LIMIT
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import CONTENT_TYPES, DEFAULT_CONTENT_TYPE, PAGE_LIMIT
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook, genauth_webhook_info
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 

@@ -18,7 +18,7 @@ from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.genauth.management.plugins.callback import genauth_webhook
 from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope, token_reply
 
 PLUGIN = "genauth.management.genauth_webhook"
@@ -206,7 +206,7 @@ def test_the_user_is_user_or_logname_else_the_account_s_name(monkeypatch):
     ("always", {"successful", "failed"}), ("failure", {"failed"}), ("success", {"successful"}),
 ])
 def test_notify_on(notify_on, sent_for):
-    assert set(status for status in ("successful", "failed") if genauth_webhook.wanted(notify_on, status)) == sent_for
+    assert set(status for status in ("successful", "failed") if genauth_webhook.is_notified(notify_on, status)) == sent_for
 
 
 # ------------------------------------------------------------------------------------------ one run, end to end
@@ -228,7 +228,7 @@ def test_one_run_sends_one_trigger_with_the_body_and_shows_the_answer_at_v(api):
     assert body["duration_seconds"] == 12.5
     assert body["awx"] == {"job_id": 42, "job_template_name": "Deploy"}
     assert body["event"] == "ansible.playbook.finished"
-    assert triggers[0].request.headers["User-Agent"].startswith("genauth.management/")
+    assert triggers[0].request.headers["User-Agent"].startswith("genauth.management (ansible-core/")
     assert plugin._display.at("warning") == []
     assert plugin._display.at("v") == [
         "%s: triggered webhook wh1 (requestId req-200); the subscriber answered: {\"ok\": true}" % PLUGIN]
@@ -281,7 +281,7 @@ def test_a_disabled_webhook_is_triggered_with_a_warning(api):
     plugin = callback()
     run(plugin)
     assert len(sent_body(api)) == 1
-    assert plugin._display.at("warning") == ["%s: webhook wh1 is disabled; GenAuth may not deliver it." % PLUGIN]
+    assert plugin._display.at("warning") == ["%s: Webhook wh1 is disabled; GenAuth may not deliver it." % PLUGIN]
 
 
 # ------------------------------------------------------------------------------------------ a send that fails

@@ -7,13 +7,15 @@ import re
 
 from hypothesis import given, strategies as st
 
-from ansible_collections.genauth.management.plugins.module_utils import _webhooks
+from ansible_collections.genauth.management.plugins.module_utils import _webhook_info
 from ansible_collections.genauth.management.plugins.module_utils._envelope import (
     MAX_JSON_DEPTH, Envelope, parse_response,
 )
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK, Secrets
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET, LIST, LOGS, TRIGGER, WebhookAPI
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    GET_WEBHOOK, GET_WEBHOOK_LOGS, LIST_WEBHOOKS, TRIGGER_WEBHOOK, WebhookAPI,
+)
 
 UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
@@ -84,7 +86,7 @@ def assert_clean(error):
 def test_any_answer_is_an_envelope_or_a_clean_error(body, status, location, reason):
     headers = {"Location": location} if location is not None else {}
     try:
-        answer = parse_response(TRIGGER, status, reason, headers, body, Secrets(["s3cr3t-value"]))
+        answer = parse_response(TRIGGER_WEBHOOK, status, reason, headers, body, Secrets(["s3cr3t-value"]))
     except GenAuthError as error:
         assert_clean(error)
     else:
@@ -125,7 +127,7 @@ def test_any_data_from_a_webhook_endpoint_is_read_or_refused_cleanly(data):
 @given(log=st.dictionaries(st.sampled_from(["requestHeaders", "responseHeaders", "requestBody", "responseBody",
                                             "webhookId"]), deep(), max_size=5))
 def test_any_delivery_log_is_redacted_without_an_error(log):
-    redacted, credentials = _webhooks.redact_log(log, ["whsec-1"])
+    redacted, credentials = _webhook_info.redact_log(log, ["whsec-1"])
     assert isinstance(redacted, dict) and isinstance(credentials, list)
 
 
@@ -161,7 +163,7 @@ def texts(value):
             stack.extend(item)
 
 
-@given(status=st.sampled_from([GET, LIST, LOGS]), text=st.text(max_size=400))
+@given(status=st.sampled_from([GET_WEBHOOK, LIST_WEBHOOKS, GET_WEBHOOK_LOGS]), text=st.text(max_size=400))
 def test_any_error_page_is_quoted_masked_and_printable(status, text):
     secret = "Zk3-SECRET-wq9"
     page = text[:150] + secret + text[150:]

@@ -11,7 +11,7 @@ from ansible_collections.genauth.management.plugins.module_utils._client import 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.genauth.management.plugins.module_utils import _webhooks
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET, TRIGGER
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET_WEBHOOK, TRIGGER_WEBHOOK
 
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, TOKEN2, envelope, token_reply
 
@@ -45,7 +45,7 @@ def test_token_then_call_with_all_headers(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, json=envelope({"response": {"ok": True}}))
     with client(rec, timeout=7.5, ca_path="/etc/ca.pem") as api:
-        result = api.call(TRIGGER, json=BODY)
+        result = api.call(TRIGGER_WEBHOOK, json=BODY)
     assert result.data == {"response": {"ok": True}}
     token_call, trigger_call = mocked.calls
     assert json.loads(token_call.request.body) == {"accessKeyId": "pool-1", "accessKeySecret": "key-secret"}
@@ -63,8 +63,8 @@ def test_token_then_call_with_all_headers(mocked, rec):
 def test_tls_verified_by_default_and_can_be_disabled(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.get(API + "get-webhook", json=envelope({}))
-    client(rec).call(GET, params={"webhookId": "a"})
-    client(rec, validate_certs=False).call(GET, params={"webhookId": "a"})
+    client(rec).call(GET_WEBHOOK, params={"webhookId": "a"})
+    client(rec, validate_certs=False).call(GET_WEBHOOK, params={"webhookId": "a"})
     # True may be replaced by requests with the REQUESTS_CA_BUNDLE path: verification on either way.
     verifies = [call.request.req_kwargs["verify"] for call in mocked.calls]
     assert all(verifies[:2]) and verifies[2:] == [False, False]
@@ -73,14 +73,14 @@ def test_tls_verified_by_default_and_can_be_disabled(mocked, rec):
 def test_explicit_userpool_id_wins(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, json=envelope({"response": None}))
-    client(rec, userpool_id="other").call(TRIGGER, json=BODY)
+    client(rec, userpool_id="other").call(TRIGGER_WEBHOOK, json=BODY)
     assert mocked.calls[1].request.headers["x-authing-userpool-id"] == "other"
 
 
 def test_wrong_credentials_are_not_refreshed(mocked, rec):
     mocked.post(TOKEN_URL, json={"statusCode": 401, "message": "bad key", "apiCode": 2333, "requestId": "r9"})
     with pytest.raises(GenAuthError) as info:
-        client(rec).call(TRIGGER, json=BODY)
+        client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert len(mocked.calls) == 1
     assert (info.value.status_code, info.value.api_code, info.value.request_id) == (401, 2333, "r9")
 
@@ -88,7 +88,7 @@ def test_wrong_credentials_are_not_refreshed(mocked, rec):
 def test_redirects_are_not_followed(mocked, rec):
     mocked.post(TOKEN_URL, status=302, headers={"Location": "https://evil.example/"})
     with pytest.raises(GenAuthError, match="redirected to https://evil.example/"):
-        client(rec).call(TRIGGER, json=BODY)
+        client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert len(mocked.calls) == 1
 
 
@@ -97,7 +97,7 @@ def test_no_refresh_warning_when_the_new_token_cannot_be_fetched(mocked, rec):
     mocked.post(TOKEN_URL, json={"statusCode": 500, "message": "token service down"})
     mocked.post(TRIGGER_URL, json={"statusCode": 401, "message": "revoked"})
     with pytest.raises(GenAuthError, match="token service down"):
-        client(rec).call(TRIGGER, json=BODY)
+        client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert rec.warnings == [] and len(calls_to(mocked, TRIGGER_URL)) == 1
 
 
@@ -105,13 +105,13 @@ def test_a_token_claim_that_cannot_be_a_header_is_left_out(mocked, rec):
     from ansible_collections.genauth.management.tests.unit.helpers import make_jwt
     mocked.post(TOKEN_URL, json=token_reply(make_jwt({"scoped_userpool_id": "\u6c60 1"})))
     mocked.post(TRIGGER_URL, json=envelope({"response": 1}))
-    client(rec).call(TRIGGER, json=BODY)
+    client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert "x-genauth-userpool-id" not in calls_to(mocked, TRIGGER_URL)[0].request.headers
 
 
 def test_a_header_requests_refuses_is_reported_without_quoting_it(mocked, rec):
     with pytest.raises(GenAuthError) as info:
-        client(rec, auth=StaticToken("tok\nen-secret-part")).call(TRIGGER, json=BODY)
+        client(rec, auth=StaticToken("tok\nen-secret-part")).call(TRIGGER_WEBHOOK, json=BODY)
     assert "Nothing was sent" in info.value.msg and "en-secret-part" not in info.value.msg
     assert len(mocked.calls) == 0
 
@@ -134,7 +134,7 @@ def test_calls_at_the_same_time_share_one_token_and_one_refresh(mocked, rec):
     api = client(rec, pool_size=4)
     api.authenticate()
     answers = []
-    threads = [threading.Thread(target=lambda: answers.append(api.call(TRIGGER, json=BODY)))
+    threads = [threading.Thread(target=lambda: answers.append(api.call(TRIGGER_WEBHOOK, json=BODY)))
                for dummy in range(4)]
     for thread in threads:
         thread.start()
@@ -153,7 +153,7 @@ def test_subject_names_the_call_in_warnings(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, status=503)
     mocked.post(TRIGGER_URL, json=envelope({"response": None}))
-    client(rec).call(TRIGGER, json=BODY, subject="webhook wh1")
+    client(rec).call(TRIGGER_WEBHOOK, json=BODY, subject="webhook wh1")
     assert rec.warnings[0].startswith("GenAuth trigger-webhook for webhook wh1: retry 1 of 3 in ")
 
 
@@ -161,7 +161,7 @@ def test_cookies_are_refused(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply(), headers={"Set-Cookie": "lb=node-1; Path=/"})
     mocked.post(TRIGGER_URL, json=envelope({"response": None}))
     api = client(rec)
-    api.call(TRIGGER, json=BODY)
+    api.call(TRIGGER_WEBHOOK, json=BODY)
     assert len(api._session.cookies) == 0
     assert "Cookie" not in mocked.calls[-1].request.headers
 
@@ -171,7 +171,7 @@ def test_a_status_code_that_is_not_a_number_is_an_api_error_not_retried(mocked, 
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, json={"statusCode": status_code, "message": "odd", "requestId": "r"})
     with pytest.raises(GenAuthError) as info:
-        client(rec).call(TRIGGER, json=BODY)
+        client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert info.value.msg.startswith("GenAuth API error on trigger-webhook: odd (statusCode ")
     assert info.value.status_code is None and info.value.request_id == "r"
     assert len(calls_to(mocked, TRIGGER_URL)) == 1 and rec.warnings == []
@@ -183,15 +183,15 @@ import requests  # noqa: E402  pylint: disable=wrong-import-position
 
 # Each endpoint, whether it is safe to repeat, and a request for it.
 ENDPOINT_CALLS = [
-    (_webhooks.TRIGGER, False, dict(json=BODY)),
-    (_webhooks.CREATE, False, dict(json={"name": "n", "url": "https://h.example/", "events": ["test"],
+    (_webhooks.TRIGGER_WEBHOOK, False, dict(json=BODY)),
+    (_webhooks.CREATE_WEBHOOK, False, dict(json={"name": "n", "url": "https://h.example/", "events": ["test"],
                                          "contentType": "application/json"})),
-    (_webhooks.GET, True, dict(params={"webhookId": "wh1"})),
-    (_webhooks.LIST, True, dict(params={"page": 1, "limit": 50})),
-    (_webhooks.UPDATE, True, dict(json={"webhookId": "wh1", "enabled": False})),
-    (_webhooks.DELETE, True, dict(json={"webhookIds": ["wh1"]})),
-    (_webhooks.LOGS, True, dict(json={"webhookId": "wh1"})),
-    (_webhooks.EVENT_LIST, True, dict()),
+    (_webhooks.GET_WEBHOOK, True, dict(params={"webhookId": "wh1"})),
+    (_webhooks.LIST_WEBHOOKS, True, dict(params={"page": 1, "limit": 50})),
+    (_webhooks.UPDATE_WEBHOOK, True, dict(json={"webhookId": "wh1", "enabled": False})),
+    (_webhooks.DELETE_WEBHOOKS, True, dict(json={"webhookIds": ["wh1"]})),
+    (_webhooks.GET_WEBHOOK_LOGS, True, dict(json={"webhookId": "wh1"})),
+    (_webhooks.GET_EVENT_LIST, True, dict()),
 ]
 # Failures after the request may have been processed: (id, what the mocked server does).
 AMBIGUOUS_FAILURES = [
@@ -237,7 +237,7 @@ def test_an_idempotent_call_that_keeps_timing_out_says_it_was_retried(mocked, re
     for dummy in range(3):
         mocked.get(API + "get-webhook", body=requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(GenAuthError) as info:
-        client(rec, retries=2).call(GET, params={"webhookId": "wh1"})
+        client(rec, retries=2).call(GET_WEBHOOK, params={"webhookId": "wh1"})
     assert len(calls_to(mocked, API + "get-webhook")) == 3 and len(rec.warnings) == 2
     assert "no answer within 30 s (timeout)" in info.value.msg
     assert "safe to repeat, so it is retried" in info.value.msg and "not retried" not in info.value.msg
@@ -248,14 +248,14 @@ def test_the_token_request_is_safe_to_repeat(mocked, rec):
     mocked.post(TOKEN_URL, body=requests.exceptions.ReadTimeout("read timed out"))
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, json=envelope({"response": 1}))
-    assert client(rec).call(TRIGGER, json=BODY).data == {"response": 1}
+    assert client(rec).call(TRIGGER_WEBHOOK, json=BODY).data == {"response": 1}
     assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(calls_to(mocked, TRIGGER_URL)) == 1
 
 
 def test_a_tls_failure_is_not_retried_even_when_safe_to_repeat(mocked, rec):
     mocked.post(TOKEN_URL, body=requests.exceptions.SSLError("certificate verify failed"))
     with pytest.raises(GenAuthError, match="TLS failure"):
-        client(rec).call(GET, params={"webhookId": "wh1"})
+        client(rec).call(GET_WEBHOOK, params={"webhookId": "wh1"})
     assert len(mocked.calls) == 1
 
 
@@ -265,7 +265,7 @@ def test_a_given_token_rejected_is_replaced_from_the_key_pair_once(mocked, rec):
     mocked.post(TRIGGER_URL, json=envelope({"response": "ok"}))
     auth = TokenWithKeyPair(TOKEN, AccessKeyToken("pool-1", "key-secret"), warn=rec.warnings.append)
     with client(rec, auth=auth) as api:
-        assert api.call(TRIGGER, json=BODY, subject="webhook wh1").data == {"response": "ok"}
+        assert api.call(TRIGGER_WEBHOOK, json=BODY, subject="webhook wh1").data == {"response": "ok"}
     first, token_call, second = mocked.calls
     assert first.request.headers["Authorization"] == "Bearer " + TOKEN
     assert second.request.headers["Authorization"] == "Bearer " + TOKEN2
@@ -276,7 +276,7 @@ def test_a_given_token_rejected_is_replaced_from_the_key_pair_once(mocked, rec):
 def test_only_a_token_keeps_todays_message(mocked, rec):
     mocked.post(TRIGGER_URL, json=envelope(status_code=401, message="Access token has expired"))
     with client(rec, auth=StaticToken(TOKEN)) as api, pytest.raises(GenAuthError) as caught:
-        api.call(TRIGGER, json=BODY)
+        api.call(TRIGGER_WEBHOOK, json=BODY)
     assert "The access_token was rejected (expired or revoked?): issue a new one" in caught.value.msg
     assert len(mocked.calls) == 1 and rec.warnings == []
 

@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
     RETRIES, TIMEOUT, credentials_from_environment,
 )
-from ansible_collections.genauth.management.plugins.module_utils._module import options_schema
+from ansible_collections.genauth.management.plugins.module_utils._options import options_schema
 from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, validate
 
 BASE = dict(host="https://api.genauth.ai", access_key_id="pool", access_key_secret="s3cret",

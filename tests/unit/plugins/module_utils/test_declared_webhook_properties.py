@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from hypothesis import given, strategies as st
 
 from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import DECLARED_RULES
+from ansible_collections.genauth.management.plugins.module_utils._declared import DECLARED_RULES
 
 text = st.one_of(
     st.text(max_size=30),

@@ -5,7 +5,7 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import TO
 from ansible_collections.genauth.management.plugins.module_utils._envelope import parse_response
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import TRIGGER
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import TRIGGER_WEBHOOK as TRIGGER
 
 
 def parse(text, http_status=200, reason="OK", **headers):

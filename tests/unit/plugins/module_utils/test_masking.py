@@ -12,7 +12,7 @@ from ansible_collections.genauth.management.plugins.module_utils._errors import 
 from ansible_collections.genauth.management.plugins.module_utils._masking import (
     SECRET_MASK, Secrets, is_secret_value, printable,
 )
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET, TRIGGER
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET_WEBHOOK, TRIGGER_WEBHOOK
 
 KEY_SECRET = "Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4fGh7jKl0nP+/"  # 43 characters, as GenAuth's
 
@@ -94,16 +94,16 @@ def test_prune_replaces_what_is_nested_too_deep():
 def test_an_answer_too_deep_to_parse_is_an_error_that_says_it_may_have_been_processed():
     text = "[" * 3000 + "]" * 3000
     with pytest.raises(GenAuthError) as info:
-        parse_response(TRIGGER, 200, "OK", {}, text)
+        parse_response(TRIGGER_WEBHOOK, 200, "OK", {}, text)
     assert "nested too deeply to read" in info.value.msg and info.value.may_have_been_processed
     with pytest.raises(GenAuthError) as info:
-        parse_response(GET, 502, "Bad Gateway", {}, text)
+        parse_response(GET_WEBHOOK, 502, "Bad Gateway", {}, text)
     assert "HTTP 502" in info.value.msg and not info.value.may_have_been_processed
 
 
 def test_a_deep_answer_is_pruned_and_says_so():
     body = {"statusCode": 200, "message": "", "data": {"response": nested(500)}}
-    answer = parse_response(TRIGGER, 200, "OK", {}, json.dumps(body))
+    answer = parse_response(TRIGGER_WEBHOOK, 200, "OK", {}, json.dumps(body))
     assert answer.pruned and OMITTED in json.dumps(answer.data)
 
 
@@ -111,7 +111,7 @@ def test_an_error_page_is_masked_before_it_is_cut():
     secrets = Secrets([KEY_SECRET])
     page = "<html>" + "x" * (SNIPPET_LENGTH - 26) + KEY_SECRET + "</html>"
     with pytest.raises(GenAuthError) as info:
-        parse_response(GET, 500, "Internal Server Error", {}, page, secrets)
+        parse_response(GET_WEBHOOK, 500, "Internal Server Error", {}, page, secrets)
     assert SECRET_MASK in info.value.msg
     assert not any(KEY_SECRET[start:start + 8] in info.value.msg for start in range(len(KEY_SECRET) - 8))
 
@@ -120,7 +120,7 @@ def test_a_redirect_to_a_url_that_carries_a_secret_is_shown_masked():
     secrets = Secrets([KEY_SECRET])
     headers = {"Location": "https://evil.example/?s=" + KEY_SECRET.replace("+", "%2B").replace("/", "%2f")}
     with pytest.raises(GenAuthError) as info:
-        parse_response(GET, 302, "Found", headers, "", secrets)
+        parse_response(GET_WEBHOOK, 302, "Found", headers, "", secrets)
     assert info.value.msg.startswith("GenAuth get-webhook failed with HTTP 302 Found: the server redirected to "
                                      "https://evil.example/?s=%s;" % SECRET_MASK)
 
@@ -129,7 +129,7 @@ def test_a_server_message_cannot_drive_the_terminal():
     body = {"statusCode": 500, "message": "\x1b]0;pwned\x07\r\nok: [localhost]", "apiCode": "\x1b[2K",
             "requestId": {"nested": "\x1b"}}
     with pytest.raises(GenAuthError) as info:
-        parse_response(GET, 200, "OK", {}, json.dumps(body))
+        parse_response(GET_WEBHOOK, 200, "OK", {}, json.dumps(body))
     msg = info.value.msg
     assert "\x1b" not in msg and "\x07" not in msg and "\n" not in msg and "\r" not in msg
     assert "\\x1b]0;pwned\\x07\\r\\nok: [localhost]" in msg

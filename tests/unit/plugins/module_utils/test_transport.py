@@ -16,7 +16,7 @@ from ansible_collections.genauth.management.plugins.module_utils._client import 
 from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_ANSWER_BYTES
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET, TRIGGER
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET_WEBHOOK, TRIGGER_WEBHOOK
 
 from ansible_collections.genauth.management.tests.unit.helpers import TOKEN
 
@@ -104,7 +104,7 @@ def test_a_body_sent_a_byte_at_a_time_ends_at_the_timeout(server):
         trickle(conn, srv, body)
     server.answer = answer
     with pytest.raises(GenAuthError) as info:
-        client(server).call(GET)
+        client(server).call(GET_WEBHOOK)
     error = info.value
     assert error.no_answer and "no answer within 0.5 s (timeout)" in error.msg and "last byte" in error.msg
     # The client hung up after about five of the 200 bytes it was promised, not at the end of them.
@@ -114,7 +114,7 @@ def test_a_body_sent_a_byte_at_a_time_ends_at_the_timeout(server):
 def test_headers_sent_a_byte_at_a_time_end_at_the_timeout(server):
     server.answer = lambda conn, srv: trickle(conn, srv, head(len(OK)) + OK)
     with pytest.raises(GenAuthError, match=r"trigger-webhook .* no answer within 0.5 s") as info:
-        client(server).call(TRIGGER, json={"webhookId": "wh1"})
+        client(server).call(TRIGGER_WEBHOOK, json={"webhookId": "wh1"})
     assert "may have been processed" in info.value.msg and server.sent < 40
 
 
@@ -127,9 +127,9 @@ def test_a_kept_alive_connection_that_slows_down_is_bounded_too(server):
         return False
     server.answer = answer
     with client(server) as api:
-        assert api.call(GET).data == {"webhookId": "wh1"}
+        assert api.call(GET_WEBHOOK).data == {"webhookId": "wh1"}
         with pytest.raises(GenAuthError, match="no answer within 0.5 s"):
-            api.call(GET)
+            api.call(GET_WEBHOOK)
     assert server.requests == 2
 
 
@@ -141,7 +141,7 @@ def test_an_answer_over_the_limit_is_refused_without_reading_it_all(server):
             srv.send(conn, b"%x\r\n%s\r\n" % (len(chunk), chunk))
     server.answer = answer
     with pytest.raises(GenAuthError) as info:
-        client(server, timeout=10).call(TRIGGER, json={"webhookId": "wh1"})
+        client(server, timeout=10).call(TRIGGER_WEBHOOK, json={"webhookId": "wh1"})
     assert "larger than %d bytes" % MAX_ANSWER_BYTES in info.value.msg and info.value.may_have_been_processed
     assert server.sent < 2 * MAX_ANSWER_BYTES
 
@@ -149,7 +149,7 @@ def test_an_answer_over_the_limit_is_refused_without_reading_it_all(server):
 def test_a_declared_length_over_the_limit_is_refused_before_reading(server):
     server.answer = lambda conn, srv: srv.send(conn, head(MAX_ANSWER_BYTES + 1))
     with pytest.raises(GenAuthError, match="it declared %d bytes" % (MAX_ANSWER_BYTES + 1)):
-        client(server).call(GET)
+        client(server).call(GET_WEBHOOK)
 
 
 def test_a_compressed_answer_is_limited_by_its_expanded_size(server):
@@ -160,7 +160,7 @@ def test_a_compressed_answer_is_limited_by_its_expanded_size(server):
         srv.send(conn, head(len(bomb), b"Content-Encoding: gzip\r\n") + bomb)
     server.answer = answer
     with pytest.raises(GenAuthError, match="larger than %d bytes" % MAX_ANSWER_BYTES):
-        client(server, timeout=10).call(GET)
+        client(server, timeout=10).call(GET_WEBHOOK)
 
 
 @pytest.mark.parametrize("coding, encode", [
@@ -174,16 +174,16 @@ def test_the_codings_asked_for_are_read(server, coding, encode):
     body = encode(OK)
     server.answer = lambda conn, srv: srv.send(conn, head(len(body), b"Content-Encoding: %s\r\n" % coding.encode()) + body)
     with client(server) as api:
-        assert api.call(GET).data == {"webhookId": "wh1"}
+        assert api.call(GET_WEBHOOK).data == {"webhookId": "wh1"}
 
 
 def test_a_coding_not_asked_for_is_a_clear_error(server):
     server.answer = lambda conn, srv: srv.send(conn, head(len(OK), b"Content-Encoding: br\r\n") + OK)
     with pytest.raises(GenAuthError, match="Content-Encoding br, which this client did not ask for"):
-        client(server).call(GET)
+        client(server).call(GET_WEBHOOK)
     server.answer = lambda conn, srv: srv.send(conn, head(10, b"Content-Encoding: gzip\r\n") + b"not gzip!!")
     with pytest.raises(GenAuthError, match="broken gzip data"):
-        client(server).call(GET)
+        client(server).call(GET_WEBHOOK)
 
 
 def test_only_the_codings_it_can_inflate_within_the_limit_are_asked_for(server):
@@ -200,5 +200,5 @@ def test_only_the_codings_it_can_inflate_within_the_limit_are_asked_for(server):
         original(conn)
     server._handle = recording
     with client(server) as api:
-        api.call(GET)
+        api.call(GET_WEBHOOK)
     assert b"accept-encoding: gzip, deflate\r\n" in seen[0].lower()

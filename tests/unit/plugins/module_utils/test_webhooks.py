@@ -6,10 +6,9 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import St
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    MAX_BODY_BYTES, MAX_WEBHOOKS, PAGE_LIMIT, SECRET_MASK, TRIGGER, TRIGGER_RULES, WebhookAPI, mask_webhook, normalize_webhook,
-    trigger_list, trigger_payload,
-)
+from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES, MAX_WEBHOOKS, TRIGGER_RULES, trigger_list, trigger_payload
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import PAGE_LIMIT, TRIGGER_WEBHOOK, WebhookAPI, mask_webhook, normalize_webhook
 from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope
 
 WEBHOOK = {"webhookId": "wh1", "name": "n", "url": "https://h.example/x", "contentType": "application/json",
@@ -41,7 +40,7 @@ def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
     mocked.post(API + "get-webhook-logs", json=envelope({"totalCount": 0, "list": []}))
     mocked.get(API + "get-webhook-event-list", json=envelope({"categories": [], "events": []}))
 
-    assert api.trigger("wh1", request_body={"a": 1}).data == {"response": {"ok": 1}}
+    assert api.trigger("wh1", trigger_payload("wh1", request_body={"a": 1})).data == {"response": {"ok": 1}}
     assert api.get("wh1")["events"] == ["test", "login"]
     assert api.list(page=2)["list"][0]["webhookId"] == "wh1"
     assert api.create("n", "https://h.example/x", ["test"], "application/json")["secret"] == "whsec"
@@ -108,8 +107,8 @@ def test_get_and_list_refuse_answers_without_an_object(mocked, api, data):
 
 
 def test_trigger_hints_name_the_request_body_and_the_subscriber():
-    assert "send a smaller request_body" in TRIGGER.hints[413]
-    assert all("check the webhook's url" in TRIGGER.hints[code] for code in (601, 602, 603))
+    assert "send a smaller request_body" in TRIGGER_WEBHOOK.hints[413]
+    assert all("check the webhook's url" in TRIGGER_WEBHOOK.hints[code] for code in (601, 602, 603))
 
 
 # What a trigger may send ----------------------------------------------------------------------------------------
@@ -155,13 +154,13 @@ def test_bad_headers(headers, rule):
 
 
 @pytest.mark.parametrize("body, rule", [
-    ("[1, 2]", "request_body: must be a JSON object, but the string holds a JSON array"),
-    ('"text"', "request_body: must be a JSON object, but the string holds a JSON string"),
+    ("[1, 2]", "request_body: must be a JSON object, but the string holds an array"),
+    ('"text"', "request_body: must be a JSON object, but the string holds a string"),
     ("{not json", "request_body: must be a JSON object, but the string is not valid JSON"),
     ("", "request_body: must be a JSON object, but the string is not valid JSON"),
-    ([1, 2], "request_body: must be a JSON object (a dictionary), not array"),
-    (5, "request_body: must be a JSON object (a dictionary), not number"),
-    (True, "request_body: must be a JSON object (a dictionary), not boolean"),
+    ([1, 2], "request_body: must be a JSON object (a dictionary), not an array"),
+    (5, "request_body: must be a JSON object (a dictionary), not a number"),
+    (True, "request_body: must be a JSON object (a dictionary), not a boolean"),
     ({"n": float("nan")}, "request_body: must contain only JSON values"),
     ({"s": {1, 2}}, "request_body: must contain only JSON values"),
 ])
@@ -188,7 +187,7 @@ def test_a_list_of_webhooks_holds_each_item_to_the_rules_of_one():
 
 # ---------------------------------------------------------------------------------------------- a declared webhook
 
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import (  # noqa: E402
+from ansible_collections.genauth.management.plugins.module_utils._declared import (  # noqa: E402
     DECLARED_RULES, EVENT_SUGGESTIONS, catalogue_names, creation_fields, plan_update, unknown_events,
 )
 
@@ -335,7 +334,7 @@ CURRENT = "whsec-Lm93"
     "x-authing-webhook-secret: %s\r\nAuthorization: Bearer sub-token-Zz1\r\nuser-agent: a" % OLD,
 ])
 def test_a_log_is_masked_whatever_the_shape_of_its_headers(headers):
-    from ansible_collections.genauth.management.plugins.module_utils._webhooks import redact_log
+    from ansible_collections.genauth.management.plugins.module_utils._webhook_info import redact_log
     log = {"webhookId": "wh1", "requestHeaders": headers,
            "requestBody": {"echo": "was %s" % OLD, OLD: CURRENT, "token": "sub-token-Zz1"},
            "responseHeaders": [["Set-Cookie", "session=abc123"], ["content-type", "application/json"]],

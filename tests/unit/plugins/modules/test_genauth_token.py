@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.genauth.management.plugins.module_utils._login import KEY_PAIR_REQUIRED, login_here
+from ansible_collections.genauth.management.plugins.module_utils._token import KEY_PAIR_REQUIRED
+from ansible_collections.genauth.management.plugins.plugin_utils._login import login_here
 from ansible_collections.genauth.management.plugins.modules import genauth_token
 from ansible_collections.genauth.management.tests.unit.helpers import (
     API, HOST, TOKEN, TOKEN2, envelope, make_jwt, patch_module_args, token_reply,

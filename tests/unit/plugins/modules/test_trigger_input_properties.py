@@ -13,7 +13,7 @@ import pytest
 import responses as responses_lib
 from hypothesis import event, given, strategies as st
 
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_BODY_BYTES
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 from ansible_collections.genauth.management.tests.unit.helpers import (
     API, HOST, clear_module_warnings, envelope, patch_module_args, token_reply,
