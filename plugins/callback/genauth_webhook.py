@@ -421,7 +421,6 @@ class CallbackModule(CallbackBase):
         validate(build_schema({"request_body": body_for_subscriber}), {"request_body": body})
         self._display.vvv("%s: sending to webhook %s: %s" % (PLUGIN, webhook_id, self._mask(json.dumps(body))))
         self._sending = True
-        unknown_secret = None
         try:
             with self._client.time_limit(send_time_limit(self._settings["timeout"], self._settings["retries"])):
                 result, hidden = self._look_up_and_trigger(webhook_id, body)

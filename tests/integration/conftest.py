@@ -116,6 +116,16 @@ class Ansible(object):
 
     def playbook(self, name, extra_vars=None, check=False, verbosity=DEFAULT_VERBOSITY, env=None, timeout=180,
                  inventory=None, forks=None, scan=True):
+        cmd, result_file = self.command(name, extra_vars, check, verbosity, inventory, forks)
+        proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path), check=False)
+        run = Run(proc, result_file)
+        if scan:
+            self.scan([run], verbosity)
+        return run
+
+    def command(self, name, extra_vars=None, check=False, verbosity=DEFAULT_VERBOSITY, inventory=None, forks=None):
+        """The ansible-playbook command line for a playbook of playbooks/, and the file its result goes to."""
         result_file = str(self.tmp_path / ("result-%s.json" % uuid.uuid4().hex))
         variables = {"result_file": result_file}
         variables.update(extra_vars or {})
@@ -132,12 +142,7 @@ class Ansible(object):
             cmd += ["-i", inventory]
         if forks:
             cmd += ["--forks", str(forks)]
-        proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path), check=False)
-        run = Run(proc, result_file)
-        if scan:
-            self.scan([run], verbosity)
-        return run
+        return cmd, result_file
 
     def scan(self, runs, verbosity):
         """Fail unless the runs and everything the emulator received keep every secret hidden."""

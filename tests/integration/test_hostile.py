@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.hostile.server import ABSENT, HostileServer, find_leaks, jwt, make_secret
-from tests.integration.conftest import BIN, HERE, Ansible, Run
+from tests.integration.conftest import HERE, Ansible, Run
 
 PLAYBOOK = "hostile_calls.yml"
 PLUGIN = "genauth.management.genauth_webhook"
@@ -64,19 +64,7 @@ class HostileAnsible(Ansible):
 
     def playbook(self, name, extra_vars=None, check=False, verbosity=4, env=None, timeout=300, inventory=None,
                  forks=None, scan=True, measure_rss=False):
-        result_file = str(self.tmp_path / ("result-%s.json" % uuid.uuid4().hex))
-        variables = {"result_file": result_file}
-        variables.update(extra_vars or {})
-        vars_file = str(self.tmp_path / ("vars-%s.json" % uuid.uuid4().hex))
-        with open(os.open(vars_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
-            json.dump(variables, handle)
-        cmd = [os.path.join(BIN, "ansible-playbook"), os.path.join(HERE, "playbooks", name), "-e", "@" + vars_file]
-        if check:
-            cmd.append("--check")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
-        if inventory:
-            cmd += ["-i", inventory]
+        cmd, result_file = self.command(name, extra_vars, check, verbosity, inventory, forks)
         rss_file = None
         if measure_rss:
             rss_file = str(self.tmp_path / ("rss-%s.txt" % uuid.uuid4().hex))

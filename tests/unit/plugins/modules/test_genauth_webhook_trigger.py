@@ -6,7 +6,6 @@ they live (_connection, _webhooks); arbitrary input is test_trigger_input_proper
 """
 
 import json
-import os
 import re
 
 import pytest
