@@ -1,12 +1,12 @@
 """The fault matrix, the figures the reliability tests measure, and the table they regenerate in
-docs/guarantees.md.
+docs/docsite/rst/guarantees.rst.
 
 The scenarios are data: tests/integration/test_fault_matrix.py runs each of them through ansible-playbook
 against the emulator, and the documentation table is rendered from the same list, so the two cannot drift
 (tests/test_guarantees_doc.py checks the committed table). Tests record what they measured with the
 ``record_*()`` functions; ``make guarantees`` (pytest --write-guarantees) runs every measuring test and, when
-all of them passed, ``write_if_complete()`` rewrites the generated block of docs/guarantees.md. ``make test``
-measures the same but writes nothing.
+all of them passed, ``write_if_complete()`` rewrites the generated block of docs/docsite/rst/guarantees.rst.
+``make test`` measures the same but writes nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import threading
 from dataclasses import dataclass, field
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOC_PATH = os.path.join(REPO_ROOT, "docs", "guarantees.md")
-BEGIN = "<!-- BEGIN GENERATED: guarantees -->"
-END = "<!-- END GENERATED -->"
+DOC_PATH = os.path.join(REPO_ROOT, "docs", "docsite", "rst", "guarantees.rst")
+# reStructuredText comments, so that the markers stay out of the rendered page.
+BEGIN = ".. BEGIN GENERATED: guarantees"
+END = ".. END GENERATED"
 
 # The module's retry policy, used to bound how long a run may take and to check the retry warnings.
 # tests/conftest.py puts the collection on sys.path before anything imports this file.
@@ -311,11 +312,18 @@ FAULT_HEADER = ("Scenario", "Fault", "Where", "Expected", "Deliveries", "Retries
 
 
 def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Plain text as the reStructuredText of one table cell: inline markup characters escaped, and a start that
+    would open a list (the ``-`` of a figure not measured) escaped too, so the text is shown as it is."""
+    text = re.sub(r"([\\*`|])", r"\\\1", str(text).replace("\n", " "))
+    text = re.sub(r"(?<=\w)_(?=\W|$)", r"\\_", text)  # name_ would be a link
+    if re.match(r"([-+*](\s|$)|#\.|\d+[.)](\s|$)|\(\d+\)(\s|$))", text):
+        text = "\\" + text
+    return text
 
 
 def fault_rows(measured: dict | None = None) -> list:
-    """One row per scenario; every column but the last comes from SCENARIOS alone."""
+    """One row per scenario, each cell as the table's reStructuredText; every column but the last comes from
+    SCENARIOS alone."""
     rows = []
     for scenario in SCENARIOS:
         figures = (measured or {}).get(scenario.key)
@@ -325,12 +333,18 @@ def fault_rows(measured: dict | None = None) -> list:
                 figures["seconds"])
         else:
             seen = "not run"
-        rows.append(("`%s`" % scenario.key, scenario.fault, scenario.placement, scenario.outcome,
-                     str(scenario.deliveries), str(scenario.retries), str(scenario.refreshes), scenario.why, seen))
+        rows.append(("``%s``" % scenario.key,) + tuple(_cell(cell) for cell in (
+            scenario.fault, scenario.placement, scenario.outcome, scenario.deliveries, scenario.retries,
+            scenario.refreshes, scenario.why, seen)))
     return rows
 
 
 def summary_rows(results: dict) -> list:
+    """The figures, each cell as the table's reStructuredText."""
+    return [tuple(_cell(cell) for cell in row) for row in _summary(results)]
+
+
+def _summary(results: dict) -> list:
     faults = results["faults"]
     lost = sum(max(0, SCENARIOS_BY_KEY[key].deliveries - figures["deliveries"]) for key, figures in faults.items())
     doubled = sum(max(0, figures["deliveries"] - SCENARIOS_BY_KEY[key].deliveries) for key, figures in faults.items())
@@ -361,39 +375,40 @@ SUMMARY_KEYS = tuple(row[0] for row in summary_rows({"faults": {}, "fuzz": {}, "
 
 
 def _table(header, rows) -> str:
-    lines = ["| %s |" % " | ".join(header), "|%s" % ("---|" * len(header))]
-    lines += ["| %s |" % " | ".join(_cell(cell) for cell in row) for row in rows]
+    """A list-table of cells that are reStructuredText already (the header's are plain words)."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in [tuple(header)] + list(rows):
+        lines += ["   * - %s" % row[0]] + ["     - %s" % cell for cell in row[1:]]
     return "\n".join(lines)
 
 
 def render(results: dict) -> str:
     return "\n".join([
         BEGIN,
-        "<!-- Rewritten by `make guarantees` when every measuring test runs and passes (tests/guarantees.py). -->",
+        ".. Rewritten by ``make guarantees`` when every measuring test runs and passes (tests/guarantees.py).",
         "",
         _table(("Figure", "Value"), summary_rows(results)),
         "",
         _table(FAULT_HEADER, fault_rows(results["faults"])),
+        "",
         END,
     ])
 
 
 def parse_tables(text: str) -> list:
-    """The tables of the generated block, as lists of rows of cells (header first)."""
+    """The list-tables of the generated block, as lists of rows of cells (header first), each cell as its
+    reStructuredText."""
     block = text.split(BEGIN, 1)[1].split(END, 1)[0]
-    tables, current = [], []
+    tables, current = [], None
     for line in block.splitlines():
-        if line.startswith("|"):
-            if re.match(r"^\|(-+\|)+$", line):
-                continue
-            cells = [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
-            current.append(tuple(cells))
-        elif current:
-            tables.append(current)
+        if line.startswith(".. list-table::"):
             current = []
-    if current:
-        tables.append(current)
-    return tables
+            tables.append(current)
+        elif line.startswith("   * - "):
+            current.append([line[len("   * - "):]])
+        elif line.startswith("     - "):
+            current[-1].append(line[len("     - "):])
+    return [[tuple(row) for row in table] for table in tables]
 
 
 def why_incomplete(exitstatus: int) -> str:
@@ -405,11 +420,12 @@ def why_incomplete(exitstatus: int) -> str:
         missing.append(LOAD_KEY)
     if RESULTS["scanned_targets"] is None:
         missing.append("the ansible-test targets' secret scan")
-    return "not measured: %s" % ", ".join(missing) if missing else "docs/guarantees.md lacks its generated block"
+    return "not measured: %s" % ", ".join(missing) if missing else "%s lacks its generated block" % os.path.relpath(
+        DOC_PATH, REPO_ROOT)
 
 
 def write_if_complete(exitstatus: int) -> bool:
-    """Rewrite the generated block of docs/guarantees.md when the full set ran and passed."""
+    """Rewrite the generated block of the guarantees page when the full set ran and passed."""
     if exitstatus != 0 or not complete():
         return False
     with open(DOC_PATH, encoding="utf-8") as handle:
