@@ -164,10 +164,6 @@ def test_changelog_renders_the_unreleased_version(tmp_path):
 
 # Docs -----------------------------------------------------------------------------------------------------------
 
-def test_troubleshooting_guide_in_the_docsite_matches_the_markdown():
-    ecosystem("troubleshooting", "--check")
-
-
 def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
     html = tmp_path / "html"
     ecosystem("docs", str(tmp_path), timeout=900)

@@ -6,14 +6,12 @@ Run with the tools venv's Python (``.build/tools/bin/python``), whose bin folder
     ecosystem.py link COLLECTIONS_ROOT   symlink the checkout as COLLECTIONS_ROOT/ansible_collections/genauth/management
     ecosystem.py changelog DEST          render the unreleased version's changelog (rst and md) into DEST
     ecosystem.py docs DEST               build the HTML docs site into DEST/html
-    ecosystem.py troubleshooting [--check]
-                                         write (or check) docs/docsite/rst/troubleshooting.rst from docs/troubleshooting.md
     ecosystem.py ee DEST                 create an execution environment's build context in DEST
 
 Why no tool does these: antsibull-nox (noxfile.py) lints the docs (docs-check) but builds no docs site, and its
 ee-check session builds and runs an image, which needs a container engine; nothing renders the release notes of
 an unreleased version without recording the release (antsibull-changelog release does, hence the throwaway copy);
-the troubleshooting page and the local Sphinx inventory are this collection's own.
+the local Sphinx inventory is this collection's own.
 """
 
 import argparse
@@ -30,8 +28,6 @@ NAMESPACE, NAME = "genauth", "management"
 FQCN = "%s.%s" % (NAMESPACE, NAME)
 BUILD = os.path.join(REPO_ROOT, ".build")
 BIN = os.path.dirname(sys.executable)
-TROUBLESHOOTING_MD = os.path.join(REPO_ROOT, "docs", "troubleshooting.md")
-TROUBLESHOOTING_RST = os.path.join(REPO_ROOT, "docs", "docsite", "rst", "troubleshooting.rst")
 EE_EXAMPLE = os.path.join(REPO_ROOT, "docs", "examples", "execution-environment.yml")
 
 
@@ -115,7 +111,6 @@ def write_ansible_inventory(path):
 
 def docs(dest):
     """Build the docs site (plugins, roles with meta/argument_specs.yml, guides) into dest/html."""
-    check_troubleshooting()
     collections_root = os.path.join(BUILD, "docs-collections")
     link(collections_root)
     env = tool_env(collections_root)
@@ -144,79 +139,6 @@ def docs(dest):
     return html
 
 
-# docs/troubleshooting.md is the one source of the error guide (it reads well on the repository's web pages);
-# the docs site gets the same content as reStructuredText, derived here and kept in sync by a test.
-
-def _inline(text):
-    text = text.replace("\\|", "|")
-    parts = re.split(r"(`[^`]+`)", text)
-    out = []
-    for part in parts:
-        if part.startswith("`") and part.endswith("`") and len(part) > 1:
-            out.append("``%s``" % part[1:-1])
-        else:
-            part = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", part)
-            out.append(part)
-    return "".join(out)
-
-
-def _cells(row):
-    cells = re.split(r"(?<!\\)\|", row.strip())
-    return [c.strip() for c in cells[1:-1]]
-
-
-def troubleshooting_rst():
-    with open(TROUBLESHOOTING_MD, encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
-    out = [
-        "..",
-        "  Generated from docs/troubleshooting.md by tests/tooling/ecosystem.py troubleshooting; edit that file.",
-        "",
-        ".. _ansible_collections.genauth.management.docsite.troubleshooting:",
-        "",
-    ]
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("# ") or line.startswith("## "):
-            title = _inline(line.lstrip("#").strip())
-            out += [title, ("=" if line.startswith("# ") else "-") * len(title), ""]
-            i += 1
-        elif line.startswith("|"):
-            rows = []
-            while i < len(lines) and lines[i].startswith("|"):
-                rows.append(_cells(lines[i]))
-                i += 1
-            header, body = rows[0], rows[2:]  # rows[1] is the |---| separator
-            out += [".. list-table::", "   :header-rows: 1", ""]
-            for row in [header] + body:
-                for n, cell in enumerate(row):
-                    out.append(("   * - " if n == 0 else "     - ") + _inline(cell))
-            out.append("")
-        elif not line.strip():
-            if out and out[-1] != "":
-                out.append("")
-            i += 1
-        else:
-            out.append(_inline(line))
-            i += 1
-    while out and out[-1] == "":
-        out.pop()
-    return "\n".join(out) + "\n"
-
-
-def check_troubleshooting():
-    with open(TROUBLESHOOTING_RST, encoding="utf-8") as handle:
-        if handle.read() != troubleshooting_rst():
-            raise SystemExit("docs/docsite/rst/troubleshooting.rst is out of date with docs/troubleshooting.md: "
-                             "run `.build/tools/bin/python tests/tooling/ecosystem.py troubleshooting`")
-
-
-def write_troubleshooting():
-    with open(TROUBLESHOOTING_RST, "w", encoding="utf-8") as handle:
-        handle.write(troubleshooting_rst())
-
-
 def ee(dest):
     """`ansible-builder create` for docs/examples/execution-environment.yml; returns the build context."""
     if os.path.exists(dest):
@@ -233,7 +155,6 @@ def main(argv=None):
     sub.add_parser("changelog").add_argument("dest")
     sub.add_parser("docs").add_argument("dest")
     sub.add_parser("ee").add_argument("dest")
-    sub.add_parser("troubleshooting").add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "link":
         print(link(os.path.abspath(args.collections_root)))
@@ -243,10 +164,6 @@ def main(argv=None):
         print(docs(os.path.abspath(args.dest)))
     elif args.command == "ee":
         print(ee(os.path.abspath(args.dest)))
-    elif args.check:
-        check_troubleshooting()
-    else:
-        write_troubleshooting()
     return 0
 
 

@@ -1,10 +1,8 @@
-"""Every default, range and limit is a constant in one place (plugins/module_utils); wherever the docs, the doc
-fragments, the role or the guides repeat one, it must say what the constant says.
-
-Option docs are checked through their parsed DOCUMENTATION; prose elsewhere through the sentences listed in
-PROSE, each of which must still be found (so a rewording comes back here instead of escaping the check). The
-docs site's troubleshooting page is generated from docs/troubleshooting.md, and tests/meta/test_tooling.py
-checks that the two match, so the Markdown is checked here for both.
+"""Every default, range and limit is a constant in one place (plugins/module_utils) and is stated in its option's
+docs, which are checked here against the constant. Other prose links to the option instead of repeating the
+number; the few sentences that still state a limit (the doc fragment's notes, the bounds of the guarantees page,
+limits that belong to no option) are listed in PROSE, each of which must still be found (so a rewording comes back
+here instead of escaping the check).
 """
 
 import importlib
@@ -95,15 +93,6 @@ PROSE = [
     ("README.md", r"`concurrency` at a time \(default (\d+), at most (\d+)\)", (CONCURRENCY.default, CONCURRENCY.high)),
     ("docs/docsite/rst/guarantees.rst", r"The steps start at ([\d.]+) s, double each time,\s+and are capped at (\d+) s",
      (BASE_DELAY, MAX_DELAY)),
-    ("docs/troubleshooting.md", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
-    ("docs/troubleshooting.md", r"the limit is (\d+) bytes` \| The body exceeds the (\d+) MiB limit",
-     (MAX_BODY_BYTES, MAX_BODY_BYTES / MIB)),
-    ("docs/troubleshooting.md", r"`timeout` must be in \((\d+), (\d+)\] seconds and `retries` in (\d+)\.\.(\d+)\.",
-     (TIMEOUT.low, TIMEOUT.high, RETRIES.low, RETRIES.high)),
-    ("docs/troubleshooting.md", r"more than (\d+) items, or `concurrency` is outside (\d+)\.\.(\d+)\.",
-     (MAX_WEBHOOKS, CONCURRENCY.low, CONCURRENCY.high)),
-    ("docs/troubleshooting.md", r"grow exponentially from ([\d.]+) s with jitter, capped at (\d+) s\. A `Retry-After` "
-                                r"is\s+honoured, up to (\d+) s\.", (BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP)),
     ("roles/deploy_webhooks/README.md", r"Seconds per HTTP request \(more than (\d+), at most (\d+)\)",
      (TIMEOUT.low, TIMEOUT.high)),
     ("roles/deploy_webhooks/README.md", r"\(no connection, 429, 503\): (\d+) to (\d+)\.", (RETRIES.low, RETRIES.high)),
@@ -111,7 +100,6 @@ PROSE = [
     ("plugins/doc_fragments/connection.py", r"lapses within (\d+) seconds, or within half its lifetime",
      (EXPIRY_MARGIN,)),
     ("README.md", r"its `exp` claim says so, or it lapses within (\d+) seconds", (EXPIRY_MARGIN,)),
-    ("docs/troubleshooting.md", r"about to \(within (\d+) seconds, or half its lifetime", (EXPIRY_MARGIN,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"C\(list-webhooks\) \((\d+) webhooks a page\)", (PAGE_LIMIT,)),
     ("README.md", r"one page of\s+`list-webhooks` \((\d+) webhooks\)", (PAGE_LIMIT,)),
 ]
@@ -125,7 +113,6 @@ TEXT_PROSE = [
 PROSE += [
     ("docs/docsite/rst/webhooks_as_code.rst", r"``logs_limit``: (\d+) by default, at most (\d+)", (LOGS_LIMIT.default, LOGS_LIMIT.high)),
     ("docs/docsite/rst/webhooks_as_code.rst", r"the\s+API\s+returns\s+at\s+most\s+(\d+)\s+webhooks\s+a\s+page", (PAGE_LIMIT,)),
-    ("docs/troubleshooting.md", r"`logs_limit: must be between (\d+) and (\d+)`", (LOGS_LIMIT.low, LOGS_LIMIT.high)),
 ]
 
 
