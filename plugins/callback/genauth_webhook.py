@@ -430,8 +430,8 @@ class CallbackModule(CallbackBase):
         if hidden:
             answer = "its answer is not shown, because %s" % hidden
         else:
-            answer = "the subscriber answered: %s" % json.dumps(self._secrets.redact(result.get("response")),
-                                                                 sort_keys=True, default=str)
+            response = self._secrets.redact(result.get("response"))
+            answer = "the subscriber answered: %s" % json.dumps(response, sort_keys=True, default=str)
         self._display.v(self._mask("%s: triggered webhook %s (requestId %s); %s"
                                    % (PLUGIN, webhook_id, result.get("request_id"), answer)))
 

@@ -61,9 +61,8 @@ def read_pages(fetch_page, page_limit, endpoint, most=None, key=None):
         if page == 1 and count is not None and count > MAX_PAGES * page_limit and (most is None or most > count):
             raise GenAuthError(
                 "GenAuth %s says it holds %d items (totalCount), more than the %d pages of %d that this client "
-                "reads. Check that host points at the GenAuth Management API." % (endpoint, count, MAX_PAGES,
-                                                                                    page_limit),
-                endpoint=str(endpoint))
+                "reads. Check that host points at the GenAuth Management API."
+                % (endpoint, count, MAX_PAGES, page_limit), endpoint=str(endpoint))
         if key is None:
             new = [] if batch == previous else batch
         else:
@@ -83,8 +82,8 @@ def read_pages(fetch_page, page_limit, endpoint, most=None, key=None):
         if page >= MAX_PAGES:
             raise GenAuthError(
                 "GenAuth %s still sent full pages after %d pages of %d%s: this client reads no more. Check that host "
-                "points at the GenAuth Management API." % (endpoint, MAX_PAGES, page_limit,
-                                                          "" if count is not None else " and no usable totalCount"),
+                "points at the GenAuth Management API."
+                % (endpoint, MAX_PAGES, page_limit, "" if count is not None else " and no usable totalCount"),
                 endpoint=str(endpoint))
         page += 1
     return items if most is None else items[:most]

@@ -80,7 +80,7 @@ def assert_clean(error):
     assert not UNPRINTABLE.search(error.msg), error.msg
 
 
-@given(body=st.one_of(deep().map(dumped), st.text(max_size=300), deep().map(lambda data: envelope_text(data))),
+@given(body=st.one_of(deep().map(dumped), st.text(max_size=300), deep().map(envelope_text)),
        status=st.integers(min_value=100, max_value=599),
        location=st.one_of(st.none(), st.text(max_size=50)), reason=st.text(max_size=30))
 def test_any_answer_is_an_envelope_or_a_clean_error(body, status, location, reason):

@@ -185,7 +185,7 @@ import requests  # noqa: E402  pylint: disable=wrong-import-position
 ENDPOINT_CALLS = [
     (_webhooks.TRIGGER_WEBHOOK, False, dict(json=BODY)),
     (_webhooks.CREATE_WEBHOOK, False, dict(json={"name": "n", "url": "https://h.example/", "events": ["test"],
-                                         "contentType": "application/json"})),
+                                                 "contentType": "application/json"})),
     (_webhooks.GET_WEBHOOK, True, dict(params={"webhookId": "wh1"})),
     (_webhooks.LIST_WEBHOOKS, True, dict(params={"page": 1, "limit": 50})),
     (_webhooks.UPDATE_WEBHOOK, True, dict(json={"webhookId": "wh1", "enabled": False})),
