@@ -1,6 +1,6 @@
 """Every playbook example of the READMEs and the docs site's guides runs as the docs print it, against the emulator,
-with --check and then without, in the order a reader meets them; and so does the README's command that runs
-docs/examples/deploy.yml under the emulator harness.
+with --check and then without, in the order a reader meets them; and so does the contributor guide's command that
+runs docs/examples/deploy.yml under the emulator harness.
 
 An example is a YAML code block (```yaml in Markdown, ``.. code-block:: yaml`` or ``yaml+jinja`` in reStructuredText)
 that holds a list of plays or of tasks. What the test supplies, and nothing else, is what the docs leave to the
@@ -34,7 +34,7 @@ import yaml
 
 from tests.integration.conftest import BIN, REPO_ROOT
 
-DOCS = sorted(["README.md", "roles/deploy_webhooks/README.md"] + [
+DOCS = sorted(["README.md", "CONTRIBUTING.md", "roles/deploy_webhooks/README.md"] + [
     os.path.join("docs", "docsite", "rst", name)
     for name in os.listdir(os.path.join(REPO_ROOT, "docs", "docsite", "rst")) if name.endswith(".rst")])
 
@@ -114,7 +114,8 @@ def test_the_docs_hold_the_examples_this_test_runs():
     counts = dict((path, len(runnable(examples_in(path)))) for path in DOCS)
     expected = ("README.md", "roles/deploy_webhooks/README.md", "docs/docsite/rst/quickstart.rst",
                 "docs/docsite/rst/chaining.rst", "docs/docsite/rst/after_deploy.rst",
-                "docs/docsite/rst/webhooks_as_code.rst")
+                "docs/docsite/rst/webhooks_as_code.rst", "docs/docsite/rst/login_once.rst",
+                "docs/docsite/rst/several_webhooks.rst")
     assert all(counts[path] >= 1 for path in expected), counts
     assert sum(counts.values()) >= 24, counts
 
@@ -193,9 +194,9 @@ def test_every_example_runs_as_written_with_and_without_check_mode(path, request
                 assert_deployment_payloads_say_what_was_deployed(example, deliveries)
 
 
-def readme_emulator_command():
-    """The command of the README's "The local GenAuth emulator" section, after its `make demo` line."""
-    with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as handle:
+def emulator_command():
+    """The command of CONTRIBUTING.md's "The local GenAuth emulator" section, after its `make demo` line."""
+    with open(os.path.join(REPO_ROOT, "CONTRIBUTING.md"), encoding="utf-8") as handle:
         section = handle.read().split("## The local GenAuth emulator", 1)[1]
     block = re.search(r"^```bash\n(.*?)^```", section, re.M | re.S).group(1)
     lines = [line for line in block.replace("\\\n", " ").splitlines() if not line.startswith("make demo")]
@@ -204,11 +205,11 @@ def readme_emulator_command():
 
 
 @pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
-def test_the_readme_emulator_command_runs_the_example_playbook(check, collections_path, ansible, tmp_path):
+def test_the_contributor_guide_s_emulator_command_runs_the_example_playbook(check, collections_path, ansible, tmp_path):
     """As written, but with the collection this test installed (``make demo`` installs it into
     .build/demo/collections), the tests' own venv (which is .venv under ``make test``), and the release written
     into a folder of the test instead of /tmp."""
-    words = readme_emulator_command()
+    words = emulator_command()
     assert words[0] == "ANSIBLE_COLLECTIONS_PATH=.build/demo/collections", words
     venv = {".venv/bin/python": sys.executable, ".venv/bin/ansible-playbook": os.path.join(BIN, "ansible-playbook")}
     command = [venv.get(word, word) for word in words[1:]]

@@ -89,8 +89,6 @@ PROSE = [
     ("plugins/callback/genauth_webhook.py", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"At most (\d+) MiB once encoded as JSON", (MAX_BODY_BYTES / MIB,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"before anything is sent\. At most\s+(\d+) items", (MAX_WEBHOOKS,)),
-    ("README.md", r"`Retry-After` \(capped at (\d+) s\)", (RETRY_AFTER_CAP,)),
-    ("README.md", r"`concurrency` at a time \(default (\d+), at most (\d+)\)", (CONCURRENCY.default, CONCURRENCY.high)),
     ("docs/docsite/rst/guarantees.rst", r"The steps start at ([\d.]+) s, double each time,\s+and are capped at (\d+) s",
      (BASE_DELAY, MAX_DELAY)),
     ("roles/deploy_webhooks/README.md", r"Seconds per HTTP request \(more than (\d+), at most (\d+)\)",
@@ -99,9 +97,7 @@ PROSE = [
     ("roles/deploy_webhooks/README.md", r"triggered at once: (\d+) to (\d+)\.", (CONCURRENCY.low, CONCURRENCY.high)),
     ("plugins/doc_fragments/connection.py", r"lapses within (\d+) seconds, or within half its lifetime",
      (EXPIRY_MARGIN,)),
-    ("README.md", r"its `exp` claim says so, or it lapses within (\d+) seconds", (EXPIRY_MARGIN,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"C\(list-webhooks\) \((\d+) webhooks a page\)", (PAGE_LIMIT,)),
-    ("README.md", r"one page of\s+`list-webhooks` \((\d+) webhooks\)", (PAGE_LIMIT,)),
 ]
 
 
