@@ -48,6 +48,9 @@ notes:
   - The module always reports RV(ignore:changed=false).
 seealso:
   - module: genauth.management.genauth_webhook_trigger
+  - name: Logging in once
+    description: One token for many tasks, what the lookup gives, and logging in again mid-play.
+    link: https://github.com/genauth-ansible/genauth.management/blob/main/docs/docsite/rst/login_once.rst
 """
 
 EXAMPLES = r"""

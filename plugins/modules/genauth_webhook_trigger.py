@@ -123,6 +123,12 @@ seealso:
   - name: GenAuth Management API, trigger webhook
     description: The API call this module makes.
     link: https://docs.genauth.ai/
+  - name: Guarantees
+    description: Which failures are retried and why, the bounds on what a server may send, TLS and secrets.
+    link: https://github.com/genauth-ansible/genauth.management/blob/main/docs/docsite/rst/guarantees.rst
+  - name: Troubleshooting
+    description: Each error message, its cause, and what to do.
+    link: https://github.com/genauth-ansible/genauth.management/blob/main/docs/docsite/rst/troubleshooting.rst
 """
 
 EXAMPLES = r"""
