@@ -51,9 +51,9 @@ test: venv tools
 	mkdir -p $(BUILD)/coverage
 	$(BIN)/python -m pytest tests --cov=plugins --cov-config=tests/coverage.ini --cov-report=term-missing
 
-# Not part of `make test`: runs the tests that measure the figures of docs/guarantees.md (the fault matrix, the
-# property-based tests, the secret scans, with the ansible-test targets', and the load test) and, when all of
-# them pass, rewrites those figures.
+# Not part of `make test`: runs the tests that measure the figures of docs/docsite/rst/guarantees.rst (the fault
+# matrix, the property-based tests, the secret scans, with the ansible-test targets', and the load test) and, when
+# all of them pass, rewrites those figures.
 guarantees: venv tools
 	$(BIN)/python -m pytest tests/unit tests/integration tests/meta/test_tooling.py::test_ansible_test_integration \
 		--write-guarantees

@@ -69,7 +69,7 @@ def fresh_tls(tls_servers):
 
 def pytest_addoption(parser):
     parser.addoption("--write-guarantees", action="store_true",
-                     help="when every test that measures a figure of docs/guarantees.md ran and passed, rewrite "
+                     help="when every test that measures a figure of the guarantees page ran and passed, rewrite "
                           "those figures (make guarantees)")
 
 
@@ -84,7 +84,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """With --write-guarantees, after a passing run of every measuring test, rewrite docs/guarantees.md."""
+    """With --write-guarantees, after a passing run of every measuring test, rewrite docs/docsite/rst/guarantees.rst."""
     if not session.config.getoption("--write-guarantees"):
         return
     from tests import guarantees
