@@ -288,3 +288,41 @@ def test_only_a_token_keeps_todays_message(mocked, rec):
 ])
 def test_auth_from_options_picks_the_token_source(credentials, kind):
     assert auth_from_options(credentials, warn=None, on_secret=None).__class__ is kind
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_time_limit_leaves_out_a_retry_that_would_overrun_it(mocked, rec):
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER_URL, status=503, headers={"Retry-After": "30"})
+    with client(rec).time_limit(10) as api:
+        with pytest.raises(GenAuthError, match="No retry was made: the time limit of this send would have run out"):
+            api.call(TRIGGER_WEBHOOK, json=BODY)
+    assert rec.sleeps == []
+
+
+def test_a_spent_time_limit_sends_nothing_more(mocked, rec):
+    clock = Clock()
+    api = client(rec, clock=clock)
+    mocked.post(TOKEN_URL, json=token_reply())
+    with api.time_limit(5):
+        clock.now += 6
+        with pytest.raises(GenAuthError, match="was not called: the time limit of this send was spent"):
+            api.call(TRIGGER_WEBHOOK, json=BODY)
+    assert len(mocked.calls) == 0
+
+
+def test_a_gateway_error_too_large_to_read_says_so(mocked, rec, monkeypatch):
+    from ansible_collections.genauth.management.plugins.module_utils import _client
+    monkeypatch.setattr(_client, "MAX_ANSWER_BYTES", 1000)
+    mocked.post(TOKEN_URL, json=token_reply())
+    mocked.post(TRIGGER_URL, status=502, body="x" * 5000)
+    with pytest.raises(GenAuthError, match="failed with HTTP 502 and an answer larger than 1000 bytes") as info:
+        client(rec).call(TRIGGER_WEBHOOK, json=BODY)
+    assert info.value.http_status == 502 and not info.value.may_have_been_processed

@@ -134,3 +134,9 @@ def test_a_server_message_cannot_drive_the_terminal():
     assert "\x1b" not in msg and "\x07" not in msg and "\n" not in msg and "\r" not in msg
     assert "\\x1b]0;pwned\\x07\\r\\nok: [localhost]" in msg
     assert info.value.request_id is None, "a requestId that is not a string or number is not returned"
+
+
+def test_printable_takes_any_value_and_keys_that_mask_alike_are_all_kept():
+    assert printable(5) == "5"
+    redacted = Secrets(["s3cret-1", "s3cret-2", "s3cret-3"]).redact({"s3cret-1": 1, "s3cret-2": 2, "s3cret-3": 3})
+    assert sorted(redacted) == [SECRET_MASK, SECRET_MASK + " (2)", SECRET_MASK + " (3)"]

@@ -202,3 +202,22 @@ def test_only_the_codings_it_can_inflate_within_the_limit_are_asked_for(server):
     with client(server) as api:
         api.call(GET_WEBHOOK)
     assert b"accept-encoding: gzip, deflate\r\n" in seen[0].lower()
+
+
+def test_a_forwarding_proxy_is_held_to_the_same_deadline(server, monkeypatch):
+    """The environment's proxy (requests honours HTTP_PROXY) goes through the same watched connections."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:%d" % server.port)
+    server.answer = lambda conn, srv: trickle(conn, srv, head(len(OK)) + OK)
+    api = GenAuthClient("http://genauth.test", StaticToken(TOKEN), timeout=0.5, retry_policy=RetryPolicy(0))
+    with pytest.raises(GenAuthError, match="no answer within 0.5 s"):
+        api.call(GET_WEBHOOK)
+    assert server.requests == 1 and server.sent < 40
+
+
+def test_an_unknown_charset_is_read_as_utf_8(server):
+    body = json.dumps({"statusCode": 200, "message": "é", "data": {}}).encode("utf-8")
+    server.answer = lambda conn, srv: srv.send(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json; "
+                                               b"charset=no-such-codec\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert client(server).call(GET_WEBHOOK).message == "é"

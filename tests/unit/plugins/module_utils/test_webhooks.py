@@ -346,3 +346,9 @@ def test_a_log_is_masked_whatever_the_shape_of_its_headers(headers):
     assert OLD in found and "sub-token-Zz1" in found
     assert type(redacted["requestHeaders"]) is type(headers), "the shape is kept"
     assert "application/json" in text and redacted["responseBody"] == "saw %s and %s" % (SECRET_MASK, SECRET_MASK)
+
+
+@pytest.mark.parametrize("data", [None, [], {"webhookId": "wh1", "events": [{"a": 1}]}])
+def test_an_update_acknowledged_with_no_readable_webhook_keeps_the_request_s_effect(mocked, api, data):
+    mocked.post(API + "update-webhook", json=envelope(data))
+    assert api.update("wh1", enabled=False) == {}
