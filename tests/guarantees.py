@@ -28,7 +28,7 @@ from ansible_collections.genauth.management.plugins.module_utils._connection imp
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY  # noqa: E402,F401
 
 DEFAULT_RETRIES = RETRIES.default
-# Every scenario sets this timeout (seconds per connect and per read) unless it tests a slower answer.
+# Every scenario sets this timeout (seconds per HTTP request, connecting to last byte) unless it tests a slower answer.
 TIMEOUT = 5
 # ansible-playbook start-up, one fork, the module's imports and the result file, on a busy 2-core runner.
 RUN_SLACK = 90.0
@@ -88,7 +88,7 @@ class Scenario:
         return "succeeds" if self.ok else "fails"
 
     def bound(self) -> float:
-        """The longest a run may take: every HTTP request waiting its connect and read timeouts, every
+        """The longest a run may take: every HTTP request waiting its whole timeout (twice, for slack), every
         backoff at its cap (or the Retry-After sent), and ansible-playbook's own start-up."""
         timeout = float(self.module_options["timeout"])
         requests = 2 + self.attempts + self.retries + 3 * self.refreshes + 2  # token, lookup, trigger(s), slack
