@@ -39,8 +39,8 @@ BUG_MARKERS = ("This is a bug", "Unexpected")
 # client that waits for the whole answer costs PATIENCE * DELAY seconds, not the whole trickle. A client that honours
 # timeout: 1 hangs up after two or three bytes; GAVE_UP_BEFORE leaves room for a loaded machine.
 DELAY = 0.5
-PATIENCE = 12
-GAVE_UP_BEFORE = 8
+PATIENCE = 20
+GAVE_UP_BEFORE = 14
 TIMEOUT = 1
 
 STREAM_BYTES = 200 << 20
