@@ -24,7 +24,9 @@ from ansible_collections.genauth.management.plugins.module_utils._auth import (
     TOKEN_ENDPOINT, AccessKeyToken, StaticToken, TokenWithKeyPair, token_claims,
 )
 from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
-from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_ANSWER_BYTES, parse_response
+from ansible_collections.genauth.management.plugins.module_utils._envelope import (
+    MAX_ANSWER_BYTES, parse_response, unreadable,
+)
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
@@ -247,7 +249,8 @@ class GenAuthClient(object):
         except AnswerTooLarge as exc:
             raise self._too_large(endpoint, response, exc)
         except UnreadableEncoding as exc:
-            raise self._unreadable_answer(endpoint, response, "an answer it could not decode: %s" % exc)
+            raise unreadable(endpoint, response.status_code, "an answer it could not decode: %s" % exc,
+                             headers=response.headers, secrets=self.secrets)
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if deadline.expired:
                 raise self._timeout_error(endpoint, seconds)
@@ -258,18 +261,11 @@ class GenAuthClient(object):
         declared = " (it declared %d bytes)" % exc.declared if exc.declared else ""
         what = "an answer larger than %d bytes, the most this client reads%s" % (exc.limit, declared)
         if 200 <= response.status_code < 300:
-            return self._unreadable_answer(endpoint, response, what)
+            return unreadable(endpoint, response.status_code, what, headers=response.headers, secrets=self.secrets)
         return GenAuthError(
             "GenAuth %s at %s failed with HTTP %d and %s. A proxy or gateway may be answering instead of the "
             "GenAuth Management API." % (endpoint, self.host, response.status_code, what),
             endpoint=endpoint.name, status_code=response.status_code, http_status=response.status_code)
-
-    def _unreadable_answer(self, endpoint, response, what):
-        return GenAuthError(
-            "GenAuth %s at %s answered HTTP %d with %s. Check that host points at the GenAuth Management API; a "
-            "proxy or gateway may be answering instead." % (endpoint, self.host, response.status_code, what),
-            endpoint=endpoint.name, status_code=response.status_code, http_status=response.status_code,
-            unreadable_answer=200 <= response.status_code < 300)
 
     def _timeout_error(self, endpoint, seconds):
         return GenAuthError("GenAuth %s at %s failed: no answer within %g s (timeout), counted from connecting to "

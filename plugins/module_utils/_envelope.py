@@ -147,14 +147,15 @@ def _decode(text):
 
 
 def unreadable(endpoint, http_status, what, quoted=None, headers=None, secrets=None):
-    """The error for a 2xx answer that cannot be read as an envelope (``what`` it is, and the start of it): the
-    call reached the server, which may have processed it (``GenAuthError.unreadable_answer``)."""
+    """The error for an answer that cannot be read as an envelope (``what`` it is, and the start of it). After a
+    2xx, the call reached the server, which may have processed it (``GenAuthError.unreadable_answer``)."""
     content_type = (secrets or _NO_SECRETS).shown((headers or {}).get("Content-Type") or "none", 100)
     return GenAuthError(
         "GenAuth %s answered HTTP %d with %s (content-type %s)%s. Check that host points at the GenAuth "
         "Management API; a proxy or gateway may be answering instead."
         % (endpoint, http_status, what, content_type, ": %s" % quoted if quoted is not None else ""),
-        endpoint=endpoint.name, status_code=http_status, http_status=http_status, unreadable_answer=True)
+        endpoint=endpoint.name, status_code=http_status, http_status=http_status,
+        unreadable_answer=200 <= http_status < 300)
 
 
 def parse_response(endpoint, http_status, reason, headers, text, secrets=None):

@@ -16,7 +16,7 @@ fields are compared, how each is normalised, and which hold secrets; the rules o
 import re
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK, Secrets
+from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK
 
 # The most pages a list is read in: far more than any user pool's webhooks need, few enough that a server
 # whose count is wrong or whose pages never end is stopped.
@@ -176,9 +176,3 @@ def diff(before, after, fields, normalizers=None, secret_fields=(), changed_secr
             shown_after[name] = SECRET_CHANGED
     return {"before": comparable(before, fields, normalizers, secret_fields), "after": shown_after}
 
-
-def redact(value, secrets, secret_keys=()):
-    """A copy of any JSON value with every occurrence of ``secrets`` in its strings and keys replaced by the mask,
-    and the value of every dict key in ``secret_keys`` (compared in any case) masked whole (see
-    ``_masking.Secrets.redact``)."""
-    return Secrets(secrets).redact(value, secret_keys)

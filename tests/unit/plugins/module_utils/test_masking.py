@@ -140,3 +140,11 @@ def test_printable_takes_any_value_and_keys_that_mask_alike_are_all_kept():
     assert printable(5) == "5"
     redacted = Secrets(["s3cret-1", "s3cret-2", "s3cret-3"]).redact({"s3cret-1": 1, "s3cret-2": 2, "s3cret-3": 3})
     assert sorted(redacted) == [SECRET_MASK, SECRET_MASK + " (2)", SECRET_MASK + " (3)"]
+
+
+def test_redact_masks_secrets_everywhere_and_secret_keys_in_any_case():
+    value = {"Headers": {"X-Token": "abc", "x-other": "has abc inside", "x-empty-token": ""},
+             "list": ["abc", 1, None, {"X-TOKEN": 5}], "n": 3}
+    assert Secrets(["abc", "", None]).redact(value, secret_keys=("x-token", "x-empty-token")) == {
+        "Headers": {"X-Token": SECRET_MASK, "x-other": "has %s inside" % SECRET_MASK, "x-empty-token": ""},
+        "list": [SECRET_MASK, 1, None, {"X-TOKEN": SECRET_MASK}], "n": 3}
