@@ -175,4 +175,3 @@ def diff(before, after, fields, normalizers=None, secret_fields=(), changed_secr
         if shown_after:
             shown_after[name] = SECRET_CHANGED
     return {"before": comparable(before, fields, normalizers, secret_fields), "after": shown_after}
-
