@@ -104,39 +104,39 @@ def is_readable_secret(value):
     return isinstance(value, str) and bool(value) and not _MASKED.search(value)
 
 
-def secret_needs_sending(current, wanted, creating, update_secret):
+def secret_needs_sending(current, declared, creating, update_secret):
     """Whether a given secret must be sent.
 
     :param current: the secret as the API returned it (the clear value, a masked one, empty or None).
-    :param wanted: the secret the task gives, or None when it gives none (then nothing is sent).
+    :param declared: the secret the task gives, or None when it gives none (then nothing is sent).
     :param creating: True when the resource is being created.
     :param update_secret: ``always`` or ``on_create`` (see ``UPDATE_SECRET_CHOICES``).
 
     A secret the API shows is compared like any field. One it hides cannot be: ``always`` sends it (and so
     reports a change) and ``on_create`` leaves an existing resource's secret alone.
     """
-    if wanted is None:
+    if declared is None:
         return False
     if creating:
         return True
     if is_readable_secret(current):
-        return current != wanted
-    if current == wanted:
+        return current != declared
+    if current == declared:
         return False
     return update_secret == "always"
 
 
-def changed_fields(current, wanted, normalizers=None):
-    """The fields of ``wanted`` whose normalised value differs from ``current``'s.
+def changed_fields(current, declared, normalizers=None):
+    """The fields of ``declared`` whose normalised value differs from ``current``'s.
 
     :param current: the resource as the API returned it.
-    :param wanted: field -> value the task asks for; None means "not given" and is never a change.
+    :param declared: field -> value the task asks for; None means "not given" and is never a change.
     :param normalizers: field -> function applied to both sides before comparing (``as_set`` for lists whose
         order means nothing).
     """
     normalizers = normalizers or {}
     changes = {}
-    for name, value in wanted.items():
+    for name, value in declared.items():
         if value is None:
             continue
         normalize = normalizers.get(name, lambda item: item)

@@ -65,9 +65,6 @@ OPTION_DOCS = [
     (CONNECTION_OPTIONS, "timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
     (CONNECTION_OPTIONS, "retries", RETRIES.default, whole_number_sentence(RETRIES)),
     (TRIGGER_OPTIONS, "concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
-    (ROLE_SPEC, "deploy_webhooks_timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
-    (ROLE_SPEC, "deploy_webhooks_retries", RETRIES.default, whole_number_sentence(RETRIES)),
-    (ROLE_SPEC, "deploy_webhooks_concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
     (CALLBACK_OPTIONS, "event", genauth_webhook_callback.DEFAULT_EVENT, None),
     (CALLBACK_OPTIONS, "notify_on", genauth_webhook_callback.NOTIFY_ON[0], None),
     (INFO_OPTIONS, "logs_limit", LOGS_LIMIT.default, whole_number_sentence(LOGS_LIMIT)),
@@ -146,9 +143,13 @@ def test_role_variables_match_the_module_options_they_set(option):
     assert spec["type"] == {"path": "str", "raw": "str"}.get(module["type"], module["type"])
     assert ROLE_DEFAULTS[variable] == spec["default"]
     assert bool(spec.get("no_log")) == bool(module.get("no_log"))
-    # An empty string leaves the option to the module (and its GENAUTH_* environment variables).
-    if spec["default"] != "":
-        assert spec["default"] == module["default"]
+    # An empty string leaves the option to the module's GENAUTH_* environment variables, null to the module's
+    # default: the role states neither a default nor a range of its own, and links to the option instead.
+    assert spec["default"] in ("", None) or spec["default"] == module["default"]
+    if spec["default"] is None:
+        text = description(ROLE_SPEC, variable)
+        assert "O(genauth.management.genauth_webhook_trigger#module:%s)" % option in text
+        assert not re.search(r"V\(\d+\)|\b%s\b" % re.escape(str(module["default"])), text), text
 
 
 def test_role_readme_lists_every_variable_with_its_default():
