@@ -4,10 +4,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from ansible_collections.genauth.management.tests.unit.helpers import clear_module_warnings, mocked
+from ansible_collections.genauth.management.tests.unit.helpers import api, clear_module_warnings, mocked
 
-# Re-exported so pytest finds the fixture for every unit test.
-__all__ = ["mocked"]
+# Re-exported so pytest finds the fixtures for every unit test.
+__all__ = ["api", "mocked"]
 
 # Property-based tests: bounded so `make test` stays fast, no example database (nothing is written to
 # .hypothesis), no per-example deadline (runners are shared and slow).
