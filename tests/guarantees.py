@@ -1,8 +1,12 @@
-"""The fault matrix, the figures the reliability tests measure, and the table they regenerate in
-docs/docsite/rst/guarantees.rst.
+"""The fault scenarios, the checks every scenario must pass, the figures the reliability tests measure, and the
+table they regenerate in docs/docsite/rst/guarantees.rst.
 
-The scenarios are data: tests/integration/test_fault_matrix.py runs each of them through ansible-playbook
-against the emulator, and the documentation table is rendered from the same list, so the two cannot drift
+The scenarios are data, and each is checked at one layer (``Scenario.layer``): a fault that is an HTTP answer
+is checked by tests/unit/plugins/modules/test_fault_scenarios.py, the trigger module's main() with HTTP mocked;
+what needs real sockets (a late, cut or missing answer, a refused connection, TLS) and a few exactly-once
+delivery counts are checked by tests/integration/test_fault_matrix.py, through ansible-playbook against the
+emulator. Both layers hand what they saw to ``check()``, the one place that states what a scenario promises.
+The documentation table is rendered from the same list, so docs and tests cannot drift
 (tests/test_guarantees_doc.py checks the committed table). Tests record what they measured with the
 ``record_*()`` functions; ``make guarantees`` (pytest --write-guarantees) runs every measuring test and, when
 all of them passed, ``write_if_complete()`` rewrites the generated block of docs/docsite/rst/guarantees.rst.
@@ -37,6 +41,13 @@ T = "trigger-webhook"
 LOOKUP = "get-webhook"
 TOKEN = "get-management-token"
 
+# Where a scenario is checked (Scenario.layer), and how the table names each layer.
+UNIT, PLAYBOOK = "unit", "playbook"
+LAYERS = {UNIT: "unit test: main(), HTTP mocked", PLAYBOOK: "ansible-playbook, emulator over real sockets"}
+# Faults that only a real socket can show: an answer late, cut off or never sent; nothing listening; TLS.
+SOCKET_FAULTS = frozenset(("delay", "drop", "truncate"))
+SOCKET_SETUPS = frozenset(("refused", "tls"))
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -48,7 +59,8 @@ class Scenario:
         (the trigger was delivered, then the answer went wrong).
     :param faults: emulator fault specs (``EmulatorControl.add_fault`` keyword arguments).
     :param options: module options beyond the webhook id (``timeout`` defaults to TIMEOUT).
-    :param special: a setup the fault API cannot express: "refused", "tls", "expire_mid_run", "revoke_mid_run",
+    :param special: a setup the fault API cannot express: "refused", "tls", "expire_mid_run", "revoke_mid_run"
+        (every token so far expires or is revoked when the lookup arrives, before it is checked),
         "static_token_revoked", "static_token_expired".
     :param ok: True when the task must succeed.
     :param deliveries: how many times the receiver must get the webhook.
@@ -60,6 +72,8 @@ class Scenario:
     :param retry_after: the Retry-After the faults send, to check the retry warnings and bound the waits.
     :param status: the ``status_code`` a failed task must return (the envelope's statusCode, else the HTTP status).
     :param why: the reason for the outcome, for the table.
+    :param end_to_end: why a fault that HTTP mocked could show is still run through ansible-playbook ("" when
+        it is not).
     """
 
     key: str
@@ -78,6 +92,14 @@ class Scenario:
     retry_after: float | None = None
     status: int | None = None
     why: str = ""
+    end_to_end: str = ""
+
+    @property
+    def layer(self) -> str:
+        """PLAYBOOK when only real sockets show the fault, or the scenario is kept end to end on purpose; else
+        UNIT: the answer is all the client decides on, and main() with HTTP mocked reaches that decision."""
+        needs_sockets = self.special in SOCKET_SETUPS or any(fault["kind"] in SOCKET_FAULTS for fault in self.faults)
+        return PLAYBOOK if needs_sockets or self.end_to_end else UNIT
 
     @property
     def module_options(self) -> dict:
@@ -106,11 +128,14 @@ NOT_PROCESSED = "the server said it did not process the call, so a retry cannot 
 AMBIGUOUS = "the call may have been processed; a retry could deliver twice"
 SAFE_TO_REPEAT = "a read is safe to repeat, so it is retried even after it may have been processed"
 ONE_REFRESH = "a 401 means the call was not processed; a fetched token is refreshed once"
+# The few delivery counts kept end to end, so that the receiver, not a mock, says how many deliveries happened.
+COUNTED_END_TO_END = "a representative delivery count, made by the real receiver"
 
 SCENARIOS = (
     Scenario("http-503-x2-retry-after", "HTTP 503 with Retry-After: 0, 2 times (retries 3)", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_status", status=503, count=2, retry_after="0"),),
-             ok=True, deliveries=1, retries=2, attempts=3, retry_after=0.0, why=NOT_PROCESSED),
+             ok=True, deliveries=1, retries=2, attempts=3, retry_after=0.0, why=NOT_PROCESSED,
+             end_to_end=COUNTED_END_TO_END),
     Scenario("http-503-x3-backoff", "HTTP 503 without Retry-After, 3 times (retries 3)", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_status", status=503, count=3),),
              ok=True, deliveries=1, retries=3, attempts=4, why=NOT_PROCESSED),
@@ -144,16 +169,18 @@ SCENARIOS = (
              faults=(_fault(T, "http_status", status=503, retry_after="0", phase="after"),),
              ok=True, deliveries=2, retries=1, attempts=2, retry_after=0.0,
              why="503 promises the call was not processed; a server that breaks that promise gets a second "
-                 "delivery"),
+                 "delivery", end_to_end=COUNTED_END_TO_END),
     Scenario("http-500-before", "HTTP 500", "%s, %s" % (T, BEFORE),
              faults=(_fault(T, "http_status", status=500),),
-             msg=("statusCode 500, HTTP 500", "GenAuth reported a server error; try again later"), status=500, why=AMBIGUOUS),
+             msg=("statusCode 500, HTTP 500", "GenAuth reported a server error; try again later"), status=500,
+             why=AMBIGUOUS),
     Scenario("http-500-after", "HTTP 500", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=500, phase="after"),), deliveries=1,
              msg=("statusCode 500, HTTP 500", "try again later"), status=500, why=AMBIGUOUS),
     Scenario("http-502-after", "HTTP 502", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=502, phase="after"),), deliveries=1,
-             msg=("statusCode 502, HTTP 502", "try again later"), status=502, why=AMBIGUOUS),
+             msg=("statusCode 502, HTTP 502", "try again later"), status=502, why=AMBIGUOUS,
+             end_to_end=COUNTED_END_TO_END),
     Scenario("http-504-after", "HTTP 504", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "http_status", status=504, phase="after"),), deliveries=1,
              msg=("statusCode 504, HTTP 504", "try again later"), status=504, why=AMBIGUOUS),
@@ -164,7 +191,8 @@ SCENARIOS = (
              status=503, why="the real HTTP status decides: a gateway error may hide a processed call"),
     Scenario("envelope-500-after", "statusCode 500 inside HTTP 200", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "envelope_status", status=500, phase="after"),), deliveries=1,
-             msg=("GenAuth API error on trigger-webhook", "statusCode 500", "contact GenAuth support with the requestId"),
+             msg=("GenAuth API error on trigger-webhook", "statusCode 500",
+                  "contact GenAuth support with the requestId"),
              status=500, why=AMBIGUOUS),
     Scenario("slow-trigger", "answer 3 s late (timeout 1)", "%s, %s" % (T, AFTER),
              faults=(_fault(T, "delay", delay=3, phase="after"),), options={"timeout": 1}, deliveries=1,
@@ -223,11 +251,9 @@ SCENARIOS = (
              msg=("GenAuth API error on trigger-webhook", "statusCode 401", "Check the credentials"),
              status=401, why="refreshed once only, then reported"),
     Scenario("token-expired-mid-run", "every token expires while the lookup runs", "%s, %s" % (LOOKUP, BEFORE),
-             special="expire_mid_run", faults=(_fault(LOOKUP, "delay", delay=1.5),), ok=True, deliveries=1,
-             refreshes=1, why=ONE_REFRESH),
+             special="expire_mid_run", ok=True, deliveries=1, refreshes=1, why=ONE_REFRESH),
     Scenario("token-revoked-mid-run", "every token is revoked while the lookup runs", "%s, %s" % (LOOKUP, BEFORE),
-             special="revoke_mid_run", faults=(_fault(LOOKUP, "delay", delay=1.5),), ok=True, deliveries=1,
-             refreshes=1, why=ONE_REFRESH),
+             special="revoke_mid_run", ok=True, deliveries=1, refreshes=1, why=ONE_REFRESH),
     Scenario("static-token-revoked", "access_token given by the task, revoked", "the whole API",
              special="static_token_revoked", attempts=0,
              msg=("statusCode 401", "The access_token was rejected (expired or revoked?)", "issue a new one"),
@@ -252,6 +278,8 @@ SCENARIOS = (
 
 SCENARIO_KEYS = tuple(scenario.key for scenario in SCENARIOS)
 assert len(set(SCENARIO_KEYS)) == len(SCENARIO_KEYS), "scenario keys must be unique"
+UNIT_SCENARIOS = tuple(scenario for scenario in SCENARIOS if scenario.layer == UNIT)
+PLAYBOOK_SCENARIOS = tuple(scenario for scenario in SCENARIOS if scenario.layer == PLAYBOOK)
 
 # The property-based tests whose example counts go into the table (test id -> what it feeds).
 FUZZ_TESTS = {
@@ -263,6 +291,87 @@ FUZZ_TESTS = {
     "module-any-input": "the module's main() with arbitrary option values, HTTP mocked",
 }
 LOAD_KEY = "load"
+
+# ---------------------------------------------------------------------------- what every scenario must show
+
+RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for webhook \S+)?: retry (?P<n>\d+) of (?P<of>\d+) "
+                           r"in (?P<wait>[\d.]+) s after: (?P<why>.+)$")
+REFRESH_WARNING = "rejected the management token (statusCode 401); fetched a new token; repeating the call once"
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one run of a scenario showed, at either layer.
+
+    :param result: the task's result: the registered variable, or the JSON main() printed.
+    :param exit_code: ansible-playbook's, or main()'s.
+    :param text: all the run printed and returned, searched for a traceback.
+    :param warnings: the run's warnings, one text each.
+    :param deliveries: how many times the webhook was delivered with this scenario's body.
+    :param attempts: how many trigger-webhook requests the server answered, or None when nothing listened.
+    :param seconds: the run's wall time, or None when HTTP was mocked and no time passed.
+    :param context: what to show beside a failed assertion (the end of the output).
+    """
+
+    result: dict | None
+    exit_code: int
+    text: str
+    warnings: list
+    deliveries: int
+    attempts: int | None
+    seconds: float | None = None
+    context: str = ""
+
+
+def check(scenario: Scenario, seen: Observed) -> None:
+    """Record the figures of one run, then assert all that ``scenario`` promises. The one statement of those
+    promises: the unit test and the fault matrix both end with this call."""
+    result, context = seen.result, seen.context
+    retries = [warning for warning in seen.warnings if RETRY_WARNING.match(warning)]
+    refreshes = [warning for warning in seen.warnings if REFRESH_WARNING in warning]
+    record_fault(scenario.key, ok=not (result or {}).get("failed"), deliveries=seen.deliveries, retries=len(retries),
+                 seconds=seen.seconds)
+
+    assert result is not None, context
+    # ansible-core 2.19 adds "exception": "(traceback unavailable)" to failures at -vvv and above.
+    assert "Traceback" not in seen.text, context
+    if scenario.ok:
+        assert seen.exit_code == 0 and not result.get("failed") and result["changed"] is True, context
+        assert result["status_code"] == 200 and result["response"]["received"] is True, result
+    else:
+        assert result.get("failed") is True, context
+        msg = result["msg"]
+        assert not msg.startswith("Unexpected"), msg
+        for part in scenario.msg:
+            assert part in msg, "%r not in %r" % (part, msg)
+        # A failure returns the fields a rescue block branches on; an envelope error also its requestId.
+        assert result.get("status_code") == scenario.status, result
+        if any(fault["kind"] == "envelope_status" for fault in scenario.faults):
+            assert result.get("request_id"), result
+
+    assert seen.deliveries == scenario.deliveries, context
+    if seen.attempts is not None:
+        assert seen.attempts == scenario.attempts, context
+
+    assert len(retries) == scenario.retries, seen.warnings
+    for number, warning in enumerate(retries, 1):
+        parts = RETRY_WARNING.match(warning).groupdict()
+        assert int(parts["n"]) == number, warning
+        assert int(parts["of"]) == scenario.module_options.get("retries", DEFAULT_RETRIES), warning
+        if scenario.retry_after is not None:
+            assert float(parts["wait"]) == scenario.retry_after, warning
+        else:
+            assert float(parts["wait"]) <= min(MAX_DELAY, BASE_DELAY * 2 ** (number - 1)), warning
+        assert parts["why"], warning
+    assert len(refreshes) == scenario.refreshes, seen.warnings
+    for text in scenario.warn:
+        assert any(text in warning for warning in seen.warnings), seen.warnings
+    if not scenario.warn:
+        assert not [w for w in seen.warnings if w not in retries and w not in refreshes], seen.warnings
+
+    if seen.seconds is not None:
+        assert seen.seconds < scenario.bound(), "took %.1f s, bound %.1f s" % (seen.seconds, scenario.bound())
+
 
 # ---------------------------------------------------------------------------- measurements
 
@@ -308,7 +417,7 @@ def complete() -> bool:
 # ---------------------------------------------------------------------------- the generated table
 
 FAULT_HEADER = ("Scenario", "Fault", "Where", "Expected", "Deliveries", "Retries", "Token refreshes", "Why",
-                "Measured")
+                "Checked by", "Measured")
 
 
 def _cell(text) -> str:
@@ -327,16 +436,19 @@ def fault_rows(measured: dict | None = None) -> list:
     rows = []
     for scenario in SCENARIOS:
         figures = (measured or {}).get(scenario.key)
-        if figures:
-            seen = "%s; delivered %d; retries %d; %.1f s" % (
-                "succeeded" if figures["ok"] else "failed", figures["deliveries"], figures["retries"],
-                figures["seconds"])
-        else:
-            seen = "not run"
         rows.append(("``%s``" % scenario.key,) + tuple(_cell(cell) for cell in (
             scenario.fault, scenario.placement, scenario.outcome, scenario.deliveries, scenario.retries,
-            scenario.refreshes, scenario.why, seen)))
+            scenario.refreshes, scenario.why, LAYERS[scenario.layer], _measured(figures))))
     return rows
+
+
+def _measured(figures: dict | None) -> str:
+    """What a run showed; a run with HTTP mocked takes no time worth stating, and says so."""
+    if not figures:
+        return "not run"
+    took = "no wall time (HTTP mocked)" if figures["seconds"] is None else "%.1f s" % figures["seconds"]
+    return "%s; delivered %d; retries %d; %s" % (
+        "succeeded" if figures["ok"] else "failed", figures["deliveries"], figures["retries"], took)
 
 
 def summary_rows(results: dict) -> list:
@@ -355,10 +467,12 @@ def _summary(results: dict) -> list:
          % (len(faults), sum(1 for f in faults.values() if not f["ok"]), sum(1 for f in faults.values() if f["ok"]))),
         ("Deliveries lost or doubled against the policy", "%d lost, %d doubled" % (lost, doubled)),
         ("Inputs tried by property-based tests", "%d (%s)" % (
-            fuzz_total, ", ".join("%s %d" % (key, results["fuzz"][key]) for key in FUZZ_TESTS if key in results["fuzz"]))),
+            fuzz_total, ", ".join("%s %d" % (key, results["fuzz"][key])
+                                  for key in FUZZ_TESTS if key in results["fuzz"]))),
         ("Inputs refused that sent anything", "0 (every test asserts that nothing was sent)"),
-        ("ansible-playbook runs scanned for secrets", "%d, %d of them at -vvvv (%s of them the ansible-test targets')" % (
-            results["scanned"], results["scanned_vvvv"], "-" if results["scanned_targets"] is None else results["scanned_targets"])),
+        ("ansible-playbook runs scanned for secrets", "%d, %d of them at -vvvv (%s of them the ansible-test targets')"
+         % (results["scanned"], results["scanned_vvvv"],
+            "-" if results["scanned_targets"] is None else results["scanned_targets"])),
         ("Load: triggers", "%s over %s concurrent ansible-playbook runs x %s hosts (forks %s) x %s triggers each" % (
             load.get("total", "-"), load.get("playbooks", "-"), load.get("hosts", "-"), load.get("forks", "-"),
             load.get("per_host", "-"))),

@@ -1,5 +1,6 @@
-"""docs/docsite/rst/guarantees.rst carries tables generated from the fault matrix (tests/guarantees.py): their rows,
-and every column but the measured one, must match the scenarios the tests run, so docs and tests cannot drift."""
+"""docs/docsite/rst/guarantees.rst carries tables generated from the fault scenarios (tests/guarantees.py): their rows,
+and every column but the measured one (where each is checked included), must match the scenarios the tests run, so
+docs and tests cannot drift. Each scenario is checked at exactly one layer."""
 
 from tests import guarantees
 
@@ -30,6 +31,22 @@ def test_rendering_round_trips():
     assert all(row[-1] == "not run" for row in tables[1][1:])
     # A figure not measured is "-", which reStructuredText would read as an empty bullet list.
     assert dict(tables[0][1:])["Load: wall time"] == "\\-"
+
+
+def test_each_row_says_where_it_is_checked_and_a_run_with_http_mocked_states_no_wall_time():
+    unit, playbook = guarantees.UNIT_SCENARIOS[0], guarantees.PLAYBOOK_SCENARIOS[0]
+    figures = dict(ok=True, deliveries=1, retries=0)
+    measured = {unit.key: dict(figures, seconds=None), playbook.key: dict(figures, seconds=2.34)}
+    rows = dict((row[0], row[-2:]) for row in guarantees.fault_rows(measured))
+    assert rows["``%s``" % unit.key] == (
+        guarantees.LAYERS["unit"], "succeeded; delivered 1; retries 0; no wall time (HTTP mocked)")
+    assert rows["``%s``" % playbook.key] == (guarantees.LAYERS["playbook"], "succeeded; delivered 1; retries 0; 2.3 s")
+
+
+def test_each_scenario_is_checked_at_exactly_one_layer():
+    unit = set(scenario.key for scenario in guarantees.UNIT_SCENARIOS)
+    playbook = set(scenario.key for scenario in guarantees.PLAYBOOK_SCENARIOS)
+    assert not unit & playbook and unit | playbook == set(guarantees.SCENARIO_KEYS)
 
 
 def test_the_committed_page_keeps_its_prose_around_the_generated_block(tmp_path, monkeypatch):

@@ -146,8 +146,3 @@ def refusal(schema, options):
     with pytest.raises(InvalidOptions) as info:
         validate(schema, options)
     return str(info.value)
-
-
-def warnings_of(result):
-    """A module result's warning texts: plain strings before ansible-core 2.19, structured summaries since."""
-    return [w if isinstance(w, str) else w.get("event", {}).get("msg", "") for w in result.get("warnings", [])]
