@@ -5,16 +5,13 @@ The documented playbook contract (120 webhooks listed against the emulator, logs
 scan at -vvvv) is the genauth_webhook_info ansible-test target's.
 """
 
-import json
-
 import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils._resource import SECRET_MASK
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_info
-from ansible_collections.genauth.management.tests.unit.helpers import HOST, patch_module_args
+from ansible_collections.genauth.management.tests.unit.helpers import CONNECTION, KEY_SECRET, run_module
 from ansible_collections.genauth.management.tests.unit.plugins.modules.fake_genauth import EVENTS, FakeGenAuth
 
-KEY_SECRET = "key-secret-Zq81"
 SECRET = "whsec-Yp27-current"
 
 
@@ -32,51 +29,45 @@ def log(number, header="x-authing-webhook-secret"):
             "success": True, "errorMessage": None}
 
 
-def run(capsys, **args):
-    params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, _ansible_check_mode=False)
-    params.update(args)
-    with patch_module_args(dict((k, v) for k, v in params.items() if v is not None)):
-        with pytest.raises(SystemExit) as info:
-            genauth_webhook_info.main()
-    out = capsys.readouterr().out
+def run(**args):
+    """main(); neither secret is in what it prints, whatever it does."""
+    code, result, out = run_module(genauth_webhook_info, {**CONNECTION, "_ansible_check_mode": False, **args})
     assert KEY_SECRET not in out and SECRET not in out
-    return info.value.code, json.loads(out)
+    return code, result
 
 
-def test_every_page_is_read(capsys, mocked):
+def test_every_page_is_read(mocked):
     fake = FakeGenAuth(mocked, [hook(number) for number in range(120)])
-    code, result = run(capsys)
+    code, result = run()
     assert code == 0 and result["changed"] is False
     assert [webhook["webhookId"] for webhook in result["webhooks"]] == ["wh%d" % number for number in range(120)]
     assert [params for name, params in fake.calls] == [{"page": "1", "limit": "50"}, {"page": "2", "limit": "50"},
                                                        {"page": "3", "limit": "50"}]
 
 
-def test_secrets_are_masked_and_has_secret_says_whether_there_is_one(capsys, mocked):
+def test_secrets_are_masked_and_has_secret_says_whether_there_is_one(mocked):
     FakeGenAuth(mocked, [hook(1, secret=SECRET), hook(2)])
-    code, result = run(capsys)
-    first, second = result["webhooks"]
-    assert (first["secret"], first["has_secret"]) == (SECRET_MASK, True)
-    assert (second["secret"], second["has_secret"]) == ("", False)
+    code, result = run()
+    assert [(hook["secret"], hook["has_secret"]) for hook in result["webhooks"]] == [(SECRET_MASK, True), ("", False)]
 
 
-def test_a_selected_webhook_that_does_not_exist_is_an_empty_list(capsys, mocked):
+def test_a_selected_webhook_that_does_not_exist_is_an_empty_list(mocked):
     FakeGenAuth(mocked, [hook(1)])
-    assert run(capsys, webhook_id="nope", logs=True)[1]["webhooks"] == []
-    assert run(capsys, name="nope")[1]["webhooks"] == []
+    assert run(webhook_id="nope", logs=True)[1]["webhooks"] == []
+    assert run(name="nope")[1]["webhooks"] == []
 
 
-def test_select_by_id_or_by_name(capsys, mocked):
+def test_select_by_id_or_by_name(mocked):
     fake = FakeGenAuth(mocked, [hook(1, name="same"), hook(2, name="same"), hook(3)])
-    assert [w["webhookId"] for w in run(capsys, name="same")[1]["webhooks"]] == ["wh1", "wh2"]
-    assert [w["webhookId"] for w in run(capsys, webhook_id="wh3")[1]["webhooks"]] == ["wh3"]
+    assert [w["webhookId"] for w in run(name="same")[1]["webhooks"]] == ["wh1", "wh2"]
+    assert [w["webhookId"] for w in run(webhook_id="wh3")[1]["webhooks"]] == ["wh3"]
     assert fake.names()[-1] == "get-webhook"
 
 
 @pytest.mark.parametrize("header", ["x-authing-webhook-secret", "X-Authing-Webhook-Secret", "X-AUTHING-WEBHOOK-SECRET"])
-def test_logs_are_redacted_in_any_case(capsys, mocked, header):
+def test_logs_are_redacted_in_any_case(mocked, header):
     FakeGenAuth(mocked, [hook(1, secret=SECRET)], logs={"wh1": [log(1, header)]})
-    code, result = run(capsys, webhook_id="wh1", logs=True)
+    code, result = run(webhook_id="wh1", logs=True)
     [entry] = result["webhooks"][0]["logs"]
     headers = entry["requestHeaders"]
     assert headers[header] == headers["X-Authing-Token"] == headers["x-GENAUTH-token"] == SECRET_MASK
@@ -84,28 +75,28 @@ def test_logs_are_redacted_in_any_case(capsys, mocked, header):
     assert entry["requestBody"] == {"n": 1, "echo": "got " + SECRET_MASK}
 
 
-def test_logs_limit_reads_only_the_pages_it_needs(capsys, mocked):
+def test_logs_limit_reads_only_the_pages_it_needs(mocked):
     fake = FakeGenAuth(mocked, [hook(1, secret=SECRET)], logs={"wh1": [log(number) for number in range(130)]})
-    code, result = run(capsys, webhook_id="wh1", logs=True, logs_limit=60)
+    code, result = run(webhook_id="wh1", logs=True, logs_limit=60)
     assert [entry["requestBody"]["n"] for entry in result["webhooks"][0]["logs"]] == list(range(60))
     assert [params.get("page") for name, params in fake.calls if name == "get-webhook-logs"] == [1, 2]
-    code, result = run(capsys, webhook_id="wh1", logs=True)
+    code, result = run(webhook_id="wh1", logs=True)
     assert len(result["webhooks"][0]["logs"]) == 20
-    code, result = run(capsys, webhook_id="wh1")
+    code, result = run(webhook_id="wh1")
     assert "logs" not in result["webhooks"][0]
 
 
-def test_event_list(capsys, mocked):
+def test_event_list(mocked):
     FakeGenAuth(mocked, [])
-    code, result = run(capsys, event_list=True)
+    code, result = run(event_list=True)
     assert code == 0 and [event["value"] for event in result["event_list"]["events"]] == EVENTS
-    assert "event_list" not in run(capsys)[1]
+    assert "event_list" not in run()[1]
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
-def test_nothing_is_ever_written(capsys, mocked, check_mode):
+def test_nothing_is_ever_written(mocked, check_mode):
     fake = FakeGenAuth(mocked, [hook(1, secret=SECRET)], logs={"wh1": [log(1)]})
-    code, result = run(capsys, logs=True, event_list=True, _ansible_check_mode=check_mode)
+    code, result = run(logs=True, event_list=True, _ansible_check_mode=check_mode)
     assert code == 0 and result["changed"] is False and fake.writes() == []
     assert len(result["webhooks"][0]["logs"]) == 1
 
@@ -116,7 +107,7 @@ def test_nothing_is_ever_written(capsys, mocked, check_mode):
     (dict(webhook_id="a", name="b"), "mutually exclusive"),
     (dict(webhook_id="a b"), "webhook_id: must not contain whitespace"),
 ])
-def test_invalid_options_are_refused_before_any_call(capsys, mocked, args, message):
+def test_invalid_options_are_refused_before_any_call(mocked, args, message):
     FakeGenAuth(mocked)
-    code, result = run(capsys, **args)
+    code, result = run(**args)
     assert code == 1 and message in result["msg"] and len(mocked.calls) == 0

@@ -10,18 +10,15 @@ deploy_webhooks ansible-test target's.
 import json
 
 import pytest
-import responses as responses_lib
 
 from ansible_collections.genauth.management.plugins.modules import (
     genauth_token, genauth_webhook, genauth_webhook_info, genauth_webhook_trigger,
 )
 from ansible_collections.genauth.management.tests.unit.helpers import (
-    API, HOST, clear_module_warnings, envelope, patch_module_args, token_reply,
+    API, CONNECTION, WEBHOOK, answer_trigger, envelope, run_module,
 )
 
-KEY_SECRET = "key-secret-Hn52"
-WEBHOOK = {"webhookId": "0123", "name": "deploys", "url": "http://127.0.0.1:9/hook", "contentType": "application/json",
-           "enabled": True, "events": ["test"], "secret": ""}
+WEBHOOK_0123 = dict(WEBHOOK, webhookId="0123", secret="")
 MODULES = {
     "trigger": (genauth_webhook_trigger, {"webhook_id": "0123"}),
     "trigger webhooks": (genauth_webhook_trigger, {"webhooks": [{"webhook_id": "0123"}, {"webhook_id": "4567"}]}),
@@ -31,21 +28,12 @@ MODULES = {
 }
 
 
-def run_main(capsys, module, args):
+def run_main(mocked, module, args):
     """main() with ``args`` and every call mocked: (exit code, result, the calls made)."""
-    clear_module_warnings()
-    params = dict(host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET, retries=0)
-    params.update(args)
-    with responses_lib.RequestsMock(assert_all_requests_are_fired=False) as mocked:
-        mocked.post(API + "get-management-token", json=token_reply())
-        mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
-        mocked.get(API + "list-webhooks", json=envelope({"list": [WEBHOOK], "totalCount": 1}))
-        mocked.post(API + "trigger-webhook", json=envelope({"response": {"ok": True}}))
-        with patch_module_args(dict((k, v) for k, v in params.items() if v is not None)):
-            with pytest.raises(SystemExit) as info:
-                module.main()
-        calls = list(mocked.calls)
-    return info.value.code, json.loads(capsys.readouterr().out), calls
+    answer_trigger(mocked, WEBHOOK_0123)
+    mocked.get(API + "list-webhooks", json=envelope({"list": [WEBHOOK_0123], "totalCount": 1}))
+    code, result, dummy = run_module(module, dict(CONNECTION, retries=0, **args))
+    return code, result, list(mocked.calls)
 
 
 # (option, value, where the message points, what it says): 0o123 is what YAML makes of an unquoted 0123.
@@ -78,8 +66,8 @@ CASES = list(refusal_cases())
 
 
 @pytest.mark.parametrize("name, args, message", CASES, ids=["%s: %s" % (case[0], case[2][:40]) for case in CASES])
-def test_an_identifier_that_is_not_a_string_is_refused_before_any_call(capsys, name, args, message):
-    code, result, calls = run_main(capsys, MODULES[name][0], args)
+def test_an_identifier_that_is_not_a_string_is_refused_before_any_call(mocked, name, args, message):
+    code, result, calls = run_main(mocked, MODULES[name][0], args)
     assert code == 1 and result["failed"] is True, result
     assert message in result["msg"], result["msg"]
     if "the number" in message:
@@ -88,14 +76,15 @@ def test_an_identifier_that_is_not_a_string_is_refused_before_any_call(capsys, n
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
-def test_an_identifier_made_of_digits_is_sent_as_written_when_quoted(capsys, name):
+def test_an_identifier_made_of_digits_is_sent_as_written_when_quoted(mocked, name):
     module, args = MODULES[name]
-    code, result, calls = run_main(capsys, module, dict(args, userpool_id="0042", access_key_id="0017"))
+    code, result, calls = run_main(mocked, module, dict(args, userpool_id="0042", access_key_id="0017"))
     assert code == 0, result
     token_call = calls[0]
     assert json.loads(token_call.request.body)["accessKeyId"] == "0017"
     for call in calls[1:]:
         assert call.request.headers["x-genauth-userpool-id"] == "0042"
     # The items of webhooks are triggered concurrently, in any order.
-    sent = sorted(json.loads(call.request.body)["webhookId"] for call in calls if call.request.url.endswith("trigger-webhook"))
-    assert sent == (sorted(item["webhook_id"] for item in args.get("webhooks", [args])) if "trigger" in name else [])
+    sent = [json.loads(call.request.body)["webhookId"] for call in calls if "trigger-webhook" in call.request.url]
+    triggered = [item["webhook_id"] for item in args.get("webhooks", [args])] if "trigger" in name else []
+    assert sorted(sent) == sorted(triggered)
