@@ -46,8 +46,12 @@ def test_run_logs_in_one_way_and_hides_only_a_result_with_the_token(monkeypatch,
     plugin._task.args = {"access_key_id": "pool-1"}
     calls = []
     monkeypatch.setattr(genauth_token.ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
-    monkeypatch.setattr(genauth_token, "login_here", lambda args, environ, warn: calls.append(("here", args)) or dict(outcome))
-    plugin._execute_module = lambda module_name, module_args, task_vars: calls.append((module_name, module_args)) or dict(outcome)
+
+    def logs_in(name, args):
+        calls.append((name, args))
+        return dict(outcome)
+    monkeypatch.setattr(genauth_token, "login_here", lambda args, environ, warn: logs_in("here", args))
+    plugin._execute_module = lambda module_name, module_args, task_vars: logs_in(module_name, module_args)
     result = plugin.run(task_vars={})
     assert calls == [("here" if here else "genauth.management.genauth_token", {"access_key_id": "pool-1"})]
     assert result.get("_ansible_no_log", False) is hidden

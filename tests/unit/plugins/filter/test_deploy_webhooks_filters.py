@@ -77,8 +77,8 @@ def test_each_target_gets_its_named_outcome_in_order():
 
 
 def test_check_mode_entries_keep_the_request():
-    triggered = {"changed": True, "results": [{"webhook_id": "wh1", "failed": False, "msg": "Would trigger (check mode)",
-                                               "request": {"webhookId": "wh1"}}]}
+    triggered = {"changed": True, "results": [
+        {"webhook_id": "wh1", "failed": False, "msg": "Would trigger (check mode)", "request": {"webhookId": "wh1"}}]}
     entry, = webhook_results(triggered, TARGETS[:1])
     assert entry["request"] == {"webhookId": "wh1"} and entry["msg"] == "Would trigger (check mode)"
 
@@ -117,7 +117,8 @@ def test_a_refusal_of_items_and_of_a_shared_option_tells_every_target_the_shared
     refused = {"failed": True, "msg": "Invalid options: timeout: must be a number of seconds; "
                                       "webhooks[0]['webhook_id']: must be a non-empty string"}
     board, other = webhook_results(refused, TARGETS)
-    assert board["msg"] == "Invalid options: webhook_id: must be a non-empty string; timeout: must be a number of seconds"
+    assert board["msg"] == ("Invalid options: webhook_id: must be a non-empty string; "
+                            "timeout: must be a number of seconds")
     assert other["msg"] == ("not triggered: nothing was sent, because the options of board were refused; "
                             "Invalid options: timeout: must be a number of seconds")
 

@@ -1,5 +1,5 @@
 import base64
-import json
+import time
 
 import pytest
 
@@ -11,13 +11,7 @@ from ansible_collections.genauth.management.plugins.module_utils._envelope impor
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
 
-from ansible_collections.genauth.management.tests.unit.helpers import HOST
-
-
-def jwt(claims):
-    def part(obj):
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-    return "%s.%s.sig" % (part({"alg": "HS256"}), part(claims))
+from ansible_collections.genauth.management.tests.unit.helpers import HOST, Clock, in_threads, make_jwt as jwt
 
 
 def test_token_claims():
@@ -27,13 +21,18 @@ def test_token_claims():
 
 
 class Fetcher(object):
-    def __init__(self, *envelopes):
-        self.envelopes = list(envelopes)
+    """Fetches a token: answers each payload with the next of ``outcomes``, an envelope or an error to raise."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
         self.calls = []
 
     def __call__(self, payload):
         self.calls.append(payload)
-        return self.envelopes.pop(0)
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 def ok(data):
@@ -41,13 +40,12 @@ def ok(data):
 
 
 def test_access_key_token_is_cached_until_it_expires():
-    now = [1000.0]
-    seen = []
-    auth = AccessKeyToken("id", "secret", on_token=seen.append, clock=lambda: now[0])
+    clock, seen = Clock(1000.0), []
+    auth = AccessKeyToken("id", "secret", on_token=seen.append, clock=clock)
     fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}), ok({"access_token": "t2", "expires_in": 7200}))
     assert auth.token(fetch) == "t1" and auth.token(fetch) == "t1"
     assert fetch.calls == [{"accessKeyId": "id", "accessKeySecret": "secret"}]
-    now[0] += 7200 - 29  # inside the refresh margin
+    clock.now += 7200 - 29  # inside the refresh margin
     assert auth.token(fetch) == "t2"
     assert seen == ["t1", "t2"]
 
@@ -63,9 +61,6 @@ def test_renew_replaces_a_rejected_token_once():
 
 
 def test_concurrent_callers_share_one_fetch():
-    import threading
-    import time
-
     auth = AccessKeyToken("id", "secret")
     calls = []
 
@@ -75,20 +70,16 @@ def test_concurrent_callers_share_one_fetch():
         return ok({"access_token": "t%d" % len(calls)})
 
     tokens = []
-    threads = [threading.Thread(target=lambda: tokens.append(auth.token(slow_fetch))) for dummy in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(8, lambda: tokens.append(auth.token(slow_fetch)))
     assert tokens == ["t1"] * 8 and len(calls) == 1
 
 
 def test_exp_claim_used_without_expires_in():
-    now = [1000.0]
-    auth = AccessKeyToken("id", "secret", clock=lambda: now[0])
+    clock = Clock(1000.0)
+    auth = AccessKeyToken("id", "secret", clock=clock)
     fetch = Fetcher(ok({"access_token": jwt({"exp": 1100})}), ok({"access_token": "t2"}))
     auth.token(fetch)
-    now[0] = 1071
+    clock.now = 1071
     assert auth.token(fetch) == "t2"
 
 
@@ -106,18 +97,9 @@ def test_static_token():
 
 
 def test_a_failed_fetch_is_not_repeated_by_the_callers_waiting_for_it():
-    import threading
-
     auth = AccessKeyToken("id", "secret")
-    calls = []
     throttled = GenAuthError("GenAuth get-management-token: Too Many Requests", endpoint="get-management-token")
-
-    def fetch(payload):
-        calls.append(payload)
-        if len(calls) == 1:
-            return ok({"access_token": "t1"})
-        raise throttled
-
+    fetch = Fetcher(ok({"access_token": "t1"}), *[throttled] * 6)
     assert auth.token(fetch) == "t1"
     errors = []
 
@@ -127,30 +109,19 @@ def test_a_failed_fetch_is_not_repeated_by_the_callers_waiting_for_it():
         except GenAuthError as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=renew) for dummy in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [throttled] * 6 and len(calls) == 2  # one failed fetch, shared by all six
+    in_threads(6, renew)
+    assert errors == [throttled] * 6 and len(fetch.calls) == 2  # one failed fetch, shared by all six
 
 
 def test_a_failed_first_fetch_stands_for_the_run():
     auth = AccessKeyToken("id", "secret")
-    outcomes = [GenAuthError("down", endpoint="get-management-token"), ok({"access_token": "t2"})]
-
-    def fetch(payload):
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
+    fetch = Fetcher(GenAuthError("down", endpoint="get-management-token"), ok({"access_token": "t2"}))
     with pytest.raises(GenAuthError, match="down"):
         auth.token(fetch)
     # The next run of the same task is a new process; within one, a failed first fetch stands.
     with pytest.raises(GenAuthError, match="down"):
         auth.token(fetch)
-    assert outcomes == [ok({"access_token": "t2"})]
+    assert len(fetch.calls) == 1
 
 
 def test_refresh_time_keeps_a_margin_of_at_most_half_the_lifetime():
@@ -162,16 +133,14 @@ def test_refresh_time_keeps_a_margin_of_at_most_half_the_lifetime():
     assert refresh_time(1000.0) is None and refresh_time(1000.0, exp_claim="soon") is None
 
 
-def given_with_pair(claims, now, warnings, on_token=None):
-    def clock():
-        return now[0]
+def given_with_pair(claims, clock, warnings, on_token=None):
     pair = AccessKeyToken("id", "secret", on_token=on_token, clock=clock)
     return TokenWithKeyPair(jwt(claims), pair, warn=warnings.append, clock=clock)
 
 
 def test_given_token_is_used_first_and_nothing_is_fetched():
-    now, warnings = [1000.0], []
-    auth = given_with_pair({"exp": 8200, "iat": 1000}, now, warnings)
+    clock, warnings = Clock(1000.0), []
+    auth = given_with_pair({"exp": 8200, "iat": 1000}, clock, warnings)
     fetch = Fetcher()
     assert auth.token(fetch) == jwt({"exp": 8200, "iat": 1000}) and auth.refreshable
     assert fetch.calls == [] and warnings == []
@@ -179,8 +148,8 @@ def test_given_token_is_used_first_and_nothing_is_fetched():
 
 
 def test_given_token_expired_by_its_exp_claim_is_replaced_once_with_one_warning():
-    now, warnings, seen = [1000.0], [], []
-    auth = given_with_pair({"exp": 1010, "iat": 0}, now, warnings, on_token=seen.append)
+    clock, warnings, seen = Clock(1000.0), [], []
+    auth = given_with_pair({"exp": 1010, "iat": 0}, clock, warnings, on_token=seen.append)
     fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}))
     assert auth.token(fetch) == "t1"
     assert auth.token(fetch) == "t1" and len(fetch.calls) == 1 and seen == ["t1"]
@@ -191,19 +160,19 @@ def test_given_token_expired_by_its_exp_claim_is_replaced_once_with_one_warning(
 
 
 def test_given_token_expires_during_the_run():
-    now, warnings = [1000.0], []
-    auth = given_with_pair({"exp": 1100, "iat": 1000}, now, warnings)
+    clock, warnings = Clock(1000.0), []
+    auth = given_with_pair({"exp": 1100, "iat": 1000}, clock, warnings)
     fetch = Fetcher(ok({"access_token": "t1", "expires_in": 7200}))
     given = auth.token(fetch)
-    now[0] = 1069
+    clock.now = 1069
     assert auth.token(fetch) == given and warnings == []
-    now[0] = 1070  # 30 s before its exp, the margin of a fetched token
+    clock.now = 1070  # 30 s before its exp, the margin of a fetched token
     assert auth.token(fetch) == "t1" and len(warnings) == 1
 
 
 def test_given_token_rejected_is_replaced_once_then_the_fetched_one_is_renewed_as_usual():
-    now, warnings = [1000.0], []
-    auth = given_with_pair({"exp": 9000}, now, warnings)
+    clock, warnings = Clock(1000.0), []
+    auth = given_with_pair({"exp": 9000}, clock, warnings)
     given = jwt({"exp": 9000})
     fetch = Fetcher(ok({"access_token": "t1"}), ok({"access_token": "t2"}))
     assert auth.renew(given, fetch) == "t1"
@@ -214,32 +183,26 @@ def test_given_token_rejected_is_replaced_once_then_the_fetched_one_is_renewed_a
 
 
 def test_opaque_given_token_is_used_until_rejected():
-    now, warnings = [1000.0], []
-    pair = AccessKeyToken("id", "secret", clock=lambda: now[0])
-    auth = TokenWithKeyPair("opaque", pair, warn=warnings.append, clock=lambda: now[0])
-    now[0] = 10 ** 10
+    clock, warnings = Clock(1000.0), []
+    auth = TokenWithKeyPair("opaque", AccessKeyToken("id", "secret", clock=clock), warn=warnings.append, clock=clock)
+    clock.now = 10 ** 10
     assert auth.token(Fetcher()) == "opaque" and warnings == []
 
 
 def test_a_failed_fetch_of_the_replacement_is_reported_and_not_repeated():
-    now, warnings = [1000.0], []
-    auth = given_with_pair({"exp": 990}, now, warnings)
-    failure = GenAuthError("GenAuth API error on get-management-token", endpoint="get-management-token")
-
-    def fetch(payload):
-        fetch.calls += 1
-        raise failure
-    fetch.calls = 0
+    clock, warnings = Clock(1000.0), []
+    auth = given_with_pair({"exp": 990}, clock, warnings)
+    fetch = Fetcher(GenAuthError("GenAuth API error on get-management-token", endpoint="get-management-token"))
     for dummy in range(2):
         with pytest.raises(GenAuthError):
             auth.token(fetch)
-    assert fetch.calls == 1 and warnings == []
+    assert len(fetch.calls) == 1 and warnings == []
 
 
 @pytest.mark.parametrize("answer", [
     # What a Nest gateway in front of the API answers for a path it does not serve, and a bare 404 page.
-    dict(json={"statusCode": 404, "message": "Cannot POST /gw/api/v3/api/v3/get-management-token", "error": "Not Found"},
-         status=404),
+    dict(json={"statusCode": 404, "message": "Cannot POST /gw/api/v3/api/v3/get-management-token",
+               "error": "Not Found"}, status=404),
     dict(body="<html><body>404 Not Found</body></html>", status=404, content_type="text/html"),
 ])
 def test_a_token_endpoint_that_is_not_there_points_at_host_not_at_an_id(mocked, answer):

@@ -3,32 +3,34 @@ see from outside (request arguments, redirects, refresh edge cases, threads, coo
 
 import json
 import random
+import threading
+from types import SimpleNamespace
 
 import pytest
+import requests
 
-from ansible_collections.genauth.management.plugins.module_utils._auth import AccessKeyToken, StaticToken, TokenWithKeyPair
+from ansible_collections.genauth.management.plugins.module_utils import _client, _webhooks
+from ansible_collections.genauth.management.plugins.module_utils._auth import (
+    AccessKeyToken, StaticToken, TokenWithKeyPair,
+)
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient, auth_from_options
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.genauth.management.plugins.module_utils import _webhooks
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import GET_WEBHOOK, TRIGGER_WEBHOOK
 
-from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, TOKEN2, envelope, token_reply
+from ansible_collections.genauth.management.tests.unit.helpers import (
+    API, HOST, TOKEN, TOKEN2, Clock, calls_to, envelope, in_threads, make_jwt, token_reply,
+)
 
 TRIGGER_URL = API + "trigger-webhook"
 TOKEN_URL = API + "get-management-token"
 BODY = {"webhookId": "wh1", "requestBody": {"v": 1}}
 
 
-class Recorder(object):
-    def __init__(self):
-        self.warnings = []
-        self.sleeps = []
-
-
 @pytest.fixture
 def rec():
-    return Recorder()
+    """What the client warns of and how long it sleeps."""
+    return SimpleNamespace(warnings=[], sleeps=[])
 
 
 def client(rec, auth=None, retries=3, **kwargs):
@@ -37,12 +39,13 @@ def client(rec, auth=None, retries=3, **kwargs):
         user_agent="genauth.management/test", warn=rec.warnings.append, sleep=rec.sleeps.append, **kwargs)
 
 
-def calls_to(mocked, url):
-    return [call for call in mocked.calls if call.request.url.split("?")[0] == url]
-
-
-def test_token_then_call_with_all_headers(mocked, rec):
+@pytest.fixture
+def token(mocked):
+    """get-management-token answers TOKEN."""
     mocked.post(TOKEN_URL, json=token_reply())
+
+
+def test_token_then_call_with_all_headers(mocked, token, rec):
     mocked.post(TRIGGER_URL, json=envelope({"response": {"ok": True}}))
     with client(rec, timeout=7.5, ca_path="/etc/ca.pem") as api:
         result = api.call(TRIGGER_WEBHOOK, json=BODY)
@@ -60,8 +63,7 @@ def test_token_then_call_with_all_headers(mocked, rec):
     assert rec.warnings == [] and rec.sleeps == []
 
 
-def test_tls_verified_by_default_and_can_be_disabled(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_tls_verified_by_default_and_can_be_disabled(mocked, token, rec):
     mocked.get(API + "get-webhook", json=envelope({}))
     client(rec).call(GET_WEBHOOK, params={"webhookId": "a"})
     client(rec, validate_certs=False).call(GET_WEBHOOK, params={"webhookId": "a"})
@@ -70,8 +72,7 @@ def test_tls_verified_by_default_and_can_be_disabled(mocked, rec):
     assert all(verifies[:2]) and verifies[2:] == [False, False]
 
 
-def test_explicit_userpool_id_wins(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_explicit_userpool_id_wins(mocked, token, rec):
     mocked.post(TRIGGER_URL, json=envelope({"response": None}))
     client(rec, userpool_id="other").call(TRIGGER_WEBHOOK, json=BODY)
     assert mocked.calls[1].request.headers["x-authing-userpool-id"] == "other"
@@ -92,21 +93,19 @@ def test_redirects_are_not_followed(mocked, rec):
     assert len(mocked.calls) == 1
 
 
-def test_no_refresh_warning_when_the_new_token_cannot_be_fetched(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_no_refresh_warning_when_the_new_token_cannot_be_fetched(mocked, token, rec):
     mocked.post(TOKEN_URL, json={"statusCode": 500, "message": "token service down"})
     mocked.post(TRIGGER_URL, json={"statusCode": 401, "message": "revoked"})
     with pytest.raises(GenAuthError, match="token service down"):
         client(rec).call(TRIGGER_WEBHOOK, json=BODY)
-    assert rec.warnings == [] and len(calls_to(mocked, TRIGGER_URL)) == 1
+    assert rec.warnings == [] and len(calls_to(mocked, "trigger-webhook")) == 1
 
 
 def test_a_token_claim_that_cannot_be_a_header_is_left_out(mocked, rec):
-    from ansible_collections.genauth.management.tests.unit.helpers import make_jwt
     mocked.post(TOKEN_URL, json=token_reply(make_jwt({"scoped_userpool_id": "\u6c60 1"})))
     mocked.post(TRIGGER_URL, json=envelope({"response": 1}))
     client(rec).call(TRIGGER_WEBHOOK, json=BODY)
-    assert "x-genauth-userpool-id" not in calls_to(mocked, TRIGGER_URL)[0].request.headers
+    assert "x-genauth-userpool-id" not in calls_to(mocked, "trigger-webhook")[0].request.headers
 
 
 def test_a_header_requests_refuses_is_reported_without_quoting_it(mocked, rec):
@@ -118,8 +117,6 @@ def test_a_header_requests_refuses_is_reported_without_quoting_it(mocked, rec):
 
 def test_calls_at_the_same_time_share_one_token_and_one_refresh(mocked, rec):
     """Threads that all meet a revoked token replace it once, not once each."""
-    import threading
-
     mocked.post(TOKEN_URL, json=token_reply(TOKEN))
     mocked.post(TOKEN_URL, json=token_reply(TOKEN2))
     barrier = threading.Barrier(4)
@@ -134,14 +131,9 @@ def test_calls_at_the_same_time_share_one_token_and_one_refresh(mocked, rec):
     api = client(rec, pool_size=4)
     api.authenticate()
     answers = []
-    threads = [threading.Thread(target=lambda: answers.append(api.call(TRIGGER_WEBHOOK, json=BODY)))
-               for dummy in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(4, lambda: answers.append(api.call(TRIGGER_WEBHOOK, json=BODY)))
     assert [a.data for a in answers] == [{"response": "ok"}] * 4
-    assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(calls_to(mocked, TRIGGER_URL)) == 8
+    assert len(calls_to(mocked, "get-management-token")) == 2 and len(calls_to(mocked, "trigger-webhook")) == 8
 
 
 def test_pool_size_keeps_a_connection_per_thread(rec):
@@ -149,8 +141,7 @@ def test_pool_size_keeps_a_connection_per_thread(rec):
     assert client(rec)._session.get_adapter(HOST)._pool_maxsize == 10
 
 
-def test_subject_names_the_call_in_warnings(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_subject_names_the_call_in_warnings(mocked, token, rec):
     mocked.post(TRIGGER_URL, status=503)
     mocked.post(TRIGGER_URL, json=envelope({"response": None}))
     client(rec).call(TRIGGER_WEBHOOK, json=BODY, subject="webhook wh1")
@@ -167,19 +158,16 @@ def test_cookies_are_refused(mocked, rec):
 
 
 @pytest.mark.parametrize("status_code", [[500], {"code": 503}, "busy", True])
-def test_a_status_code_that_is_not_a_number_is_an_api_error_not_retried(mocked, rec, status_code):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_a_status_code_that_is_not_a_number_is_an_api_error_not_retried(mocked, token, rec, status_code):
     mocked.post(TRIGGER_URL, json={"statusCode": status_code, "message": "odd", "requestId": "r"})
     with pytest.raises(GenAuthError) as info:
         client(rec).call(TRIGGER_WEBHOOK, json=BODY)
     assert info.value.msg.startswith("GenAuth API error on trigger-webhook: odd (statusCode ")
     assert info.value.status_code is None and info.value.request_id == "r"
-    assert len(calls_to(mocked, TRIGGER_URL)) == 1 and rec.warnings == []
+    assert len(calls_to(mocked, "trigger-webhook")) == 1 and rec.warnings == []
 
 
 # ------------------------------------------------------------------- which calls are retried after what
-
-import requests  # noqa: E402  pylint: disable=wrong-import-position
 
 # Each endpoint, whether it is safe to repeat, and a request for it.
 ENDPOINT_CALLS = [
@@ -205,40 +193,38 @@ AMBIGUOUS_FAILURES = [
 
 @pytest.mark.parametrize("failure", [row[1] for row in AMBIGUOUS_FAILURES], ids=[row[0] for row in AMBIGUOUS_FAILURES])
 @pytest.mark.parametrize("endpoint, idempotent, kwargs", ENDPOINT_CALLS, ids=[row[0].name for row in ENDPOINT_CALLS])
-def test_calls_that_may_have_been_processed_are_repeated_only_when_safe(mocked, rec, endpoint, idempotent, kwargs, failure):
+def test_calls_that_may_have_been_processed_are_repeated_only_when_safe(mocked, token, rec, endpoint, idempotent,
+                                                                         kwargs, failure):
     url = API + endpoint.name
-    mocked.post(TOKEN_URL, json=token_reply())
     mocked.add(endpoint.method, url, **failure)
     mocked.add(endpoint.method, url, json=envelope({"ok": True}))
     assert endpoint.idempotent is idempotent
     if idempotent:
         assert client(rec).call(endpoint, **kwargs).data == {"ok": True}
-        assert len(calls_to(mocked, url)) == 2
+        assert len(calls_to(mocked, endpoint.name)) == 2
         assert len(rec.warnings) == 1 and "retry 1 of 3" in rec.warnings[0]
     else:
         with pytest.raises(GenAuthError) as info:
             client(rec).call(endpoint, **kwargs)
-        assert len(calls_to(mocked, url)) == 1 and rec.warnings == []
+        assert len(calls_to(mocked, endpoint.name)) == 1 and rec.warnings == []
         if "status" not in failure:
             assert "so it was not retried" in info.value.msg
 
 
 @pytest.mark.parametrize("endpoint, idempotent, kwargs", ENDPOINT_CALLS, ids=[row[0].name for row in ENDPOINT_CALLS])
-def test_a_500_is_reported_even_for_calls_safe_to_repeat(mocked, rec, endpoint, idempotent, kwargs):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_a_500_is_reported_even_for_calls_safe_to_repeat(mocked, token, rec, endpoint, idempotent, kwargs):
     mocked.add(endpoint.method, API + endpoint.name, status=500, body="oops")
     with pytest.raises(GenAuthError):
         client(rec).call(endpoint, **kwargs)
-    assert len(calls_to(mocked, API + endpoint.name)) == 1 and rec.warnings == []
+    assert len(calls_to(mocked, endpoint.name)) == 1 and rec.warnings == []
 
 
-def test_an_idempotent_call_that_keeps_timing_out_says_it_was_retried(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_an_idempotent_call_that_keeps_timing_out_says_it_was_retried(mocked, token, rec):
     for dummy in range(3):
         mocked.get(API + "get-webhook", body=requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(GenAuthError) as info:
         client(rec, retries=2).call(GET_WEBHOOK, params={"webhookId": "wh1"})
-    assert len(calls_to(mocked, API + "get-webhook")) == 3 and len(rec.warnings) == 2
+    assert len(calls_to(mocked, "get-webhook")) == 3 and len(rec.warnings) == 2
     assert "no answer within 30 s (timeout)" in info.value.msg
     assert "safe to repeat, so it is retried" in info.value.msg and "not retried" not in info.value.msg
 
@@ -249,7 +235,7 @@ def test_the_token_request_is_safe_to_repeat(mocked, rec):
     mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, json=envelope({"response": 1}))
     assert client(rec).call(TRIGGER_WEBHOOK, json=BODY).data == {"response": 1}
-    assert len(calls_to(mocked, TOKEN_URL)) == 2 and len(calls_to(mocked, TRIGGER_URL)) == 1
+    assert len(calls_to(mocked, "get-management-token")) == 2 and len(calls_to(mocked, "trigger-webhook")) == 1
 
 
 def test_a_tls_failure_is_not_retried_even_when_safe_to_repeat(mocked, rec):
@@ -290,16 +276,7 @@ def test_auth_from_options_picks_the_token_source(credentials, kind):
     assert auth_from_options(credentials, warn=None, on_secret=None).__class__ is kind
 
 
-class Clock(object):
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
-def test_a_time_limit_leaves_out_a_retry_that_would_overrun_it(mocked, rec):
-    mocked.post(TOKEN_URL, json=token_reply())
+def test_a_time_limit_leaves_out_a_retry_that_would_overrun_it(mocked, token, rec):
     mocked.post(TRIGGER_URL, status=503, headers={"Retry-After": "30"})
     with client(rec).time_limit(10) as api:
         with pytest.raises(GenAuthError, match="No retry was made: the time limit of this send would have run out"):
@@ -307,10 +284,9 @@ def test_a_time_limit_leaves_out_a_retry_that_would_overrun_it(mocked, rec):
     assert rec.sleeps == []
 
 
-def test_a_spent_time_limit_sends_nothing_more(mocked, rec):
-    clock = Clock()
+def test_a_spent_time_limit_sends_nothing_more(mocked, token, rec):
+    clock = Clock(100.0)
     api = client(rec, clock=clock)
-    mocked.post(TOKEN_URL, json=token_reply())
     with api.time_limit(5):
         clock.now += 6
         with pytest.raises(GenAuthError, match="was not called: the time limit of this send was spent"):
@@ -318,10 +294,8 @@ def test_a_spent_time_limit_sends_nothing_more(mocked, rec):
     assert len(mocked.calls) == 0
 
 
-def test_a_gateway_error_too_large_to_read_says_so(mocked, rec, monkeypatch):
-    from ansible_collections.genauth.management.plugins.module_utils import _client
+def test_a_gateway_error_too_large_to_read_says_so(mocked, token, rec, monkeypatch):
     monkeypatch.setattr(_client, "MAX_ANSWER_BYTES", 1000)
-    mocked.post(TOKEN_URL, json=token_reply())
     mocked.post(TRIGGER_URL, status=502, body="x" * 5000)
     with pytest.raises(GenAuthError, match="failed with HTTP 502 and an answer larger than 1000 bytes") as info:
         client(rec).call(TRIGGER_WEBHOOK, json=BODY)

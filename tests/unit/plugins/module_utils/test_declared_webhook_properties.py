@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 from hypothesis import given, strategies as st
 
-from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
+from ansible_collections.genauth.management.plugins.module_utils._validation import (
+    InvalidOptions, build_schema, validate,
+)
 from ansible_collections.genauth.management.plugins.module_utils._declared import DECLARED_RULES
 
 text = st.one_of(

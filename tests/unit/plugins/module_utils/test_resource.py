@@ -4,12 +4,13 @@ import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._resource import (
-    MAX_PAGES, SECRET_CHANGED, SECRET_MASK, as_set, changed_fields, comparable, diff, find_by_name, is_readable_secret, masked,
-    read_pages, secret_needs_sending,
+    MAX_PAGES, SECRET_CHANGED, SECRET_MASK, as_set, changed_fields, comparable, diff, find_by_name, is_readable_secret,
+    masked, read_pages, secret_needs_sending,
 )
 
 
-def pager(count, total="count", page_limit=50):
+def pager(count, total="count"):
+    """Pages of ``count`` items, and the totalCount each page says (the true count unless given)."""
     pages = []
 
     def fetch(page, limit):
@@ -43,9 +44,9 @@ def test_find_by_name_finds_none_one_or_several():
 def test_lists_compared_as_sets():
     assert as_set(["b", "a", "b"]) == as_set(["a", "b"]) == ["a", "b"] and as_set(None) == []
     current = {"events": ["a", "b"], "name": "n", "enabled": False}
-    wanted = {"events": ["b", "a", "a"], "name": "n", "enabled": None, "url": None}
-    assert changed_fields(current, wanted, {"events": as_set}) == {}
-    assert changed_fields(current, dict(wanted, enabled=True, events=["a"]), {"events": as_set}) == {
+    declared = {"events": ["b", "a", "a"], "name": "n", "enabled": None, "url": None}
+    assert changed_fields(current, declared, {"events": as_set}) == {}
+    assert changed_fields(current, dict(declared, enabled=True, events=["a"]), {"events": as_set}) == {
         "enabled": True, "events": ["a"]}
 
 
@@ -56,7 +57,7 @@ def test_what_counts_as_a_secret_shown_in_clear(value, readable):
     assert is_readable_secret(value) is readable
 
 
-@pytest.mark.parametrize("current, wanted, creating, update_secret, expected", [
+@pytest.mark.parametrize("current, declared, creating, update_secret, expected", [
     ("old", None, False, "always", False),  # not given: never touched
     ("old", "old", False, "always", False),  # shown and equal
     ("old", "new", False, "on_create", True),  # shown and different: a change, whatever update_secret says
@@ -67,8 +68,8 @@ def test_what_counts_as_a_secret_shown_in_clear(value, readable):
     ("", "new", True, "on_create", True),  # a new resource gets its secret
     ("ab***cd", "ab***cd", False, "always", False),  # a secret that looks masked but is the one given
 ])
-def test_when_a_secret_is_sent(current, wanted, creating, update_secret, expected):
-    assert secret_needs_sending(current, wanted, creating, update_secret) is expected
+def test_when_a_secret_is_sent(current, declared, creating, update_secret, expected):
+    assert secret_needs_sending(current, declared, creating, update_secret) is expected
 
 
 def test_masked_and_comparable_hide_secrets_and_server_fields():
@@ -100,7 +101,7 @@ def test_read_pages_stops_when_a_server_ignores_page():
     assert read_pages(fetch, 50, "list-webhooks") == list(range(50)) and calls == [1, 2]
 
 
-def endless(total, calls, page_limit=50):
+def endless(total, calls):
     """A server whose pages are always full and always new."""
     def fetch(page, limit):
         calls.append(page)

@@ -30,6 +30,7 @@ def retryable(retry_after=None):
 
 
 def test_backoff_grows_exponentially_with_jitter_and_stops_after_retries():
+    assert RetryPolicy.is_retryable(retryable())  # a connection that was never made
     policy = RetryPolicy(retries=4, base_delay=0.5, max_delay=3, rng=random.Random(1))
     delays = [policy.delay_before_retry(retryable(), attempt) for attempt in range(5)]
     for attempt, delay in enumerate(delays[:4]):
@@ -38,13 +39,13 @@ def test_backoff_grows_exponentially_with_jitter_and_stops_after_retries():
     assert delays[4] is None
 
 
-def test_retry_after_wins_over_backoff():
-    assert RetryPolicy(retries=1).delay_before_retry(retryable(retry_after=7), 0) == 7
-
-
-def test_non_retryable_and_zero_retries():
-    assert RetryPolicy(retries=3).delay_before_retry(GenAuthError("x"), 0) is None
-    assert RetryPolicy(retries=0).delay_before_retry(retryable(), 0) is None
+@pytest.mark.parametrize("retries, error, delay", [
+    (1, retryable(retry_after=7), 7),  # Retry-After wins over the backoff
+    (3, GenAuthError("x"), None),  # not retryable
+    (0, retryable(), None),
+], ids=["retry-after", "not-retryable", "no-retries"])
+def test_the_delay_before_the_first_retry(retries, error, delay):
+    assert RetryPolicy(retries=retries).delay_before_retry(error, 0) == delay
 
 
 @pytest.mark.parametrize("http_status, status_code, expected", [
@@ -83,10 +84,6 @@ def test_what_may_have_been_processed_is_retried_only_for_idempotent_calls(error
 ], ids=["http-500", "envelope-500", "envelope-404", "no-transport-fact"])
 def test_idempotent_calls_still_report_what_a_retry_would_not_fix(error):
     assert not RetryPolicy.is_retryable(error, idempotent=True)
-
-
-def test_connection_not_made_is_retryable():
-    assert RetryPolicy.is_retryable(GenAuthError("x", connect_failed=True))
 
 
 def _requests_error(reason):

@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils import _validation as v
+from ansible_collections.genauth.management.tests.unit.helpers import refusal
 
 LIMITS = v.Bounds(low=1, high=5, default=2)
 RULES = {
@@ -14,49 +15,33 @@ SCHEMA = v.build_schema(RULES)
 
 
 def refused(**options):
-    with pytest.raises(v.InvalidOptions) as info:
-        v.validate(SCHEMA, options)
-    return str(info.value)
+    return refusal(SCHEMA, options)
 
 
-def test_unset_options_are_left_to_ansible():
+def test_unset_options_are_left_to_ansible_and_values_within_the_rules_kept():
     assert v.validate(SCHEMA, {"count": None, "wait": None, "things": None, "other": "kept"}) == {
         "count": None, "wait": None, "things": None, "other": "kept"}
+    things = [{"thing_id": "a", "note": None}, {"thing_id": "b"}]
+    assert v.validate(SCHEMA, {"count": 5, "wait": 5, "things": things}) == {"count": 5, "wait": 5.0, "things": things}
 
 
-@pytest.mark.parametrize("value, rule", [
-    (0, "count: must be between 1 and 5"), (6, "count: must be between 1 and 5"),
-    (True, "count: must be a whole number"), (2.0, "count: must be a whole number"),
+@pytest.mark.parametrize("options, rule", [
+    (dict(count=0), "count: must be between 1 and 5"), (dict(count=6), "count: must be between 1 and 5"),
+    (dict(count=True), "count: must be a whole number"), (dict(count=2.0), "count: must be a whole number"),
+    (dict(wait=1), "wait: must be greater than 1 and at most 5 seconds"),
+    (dict(wait=5.5), "wait: must be greater than 1 and at most 5"),
+    (dict(wait=float("nan")), "wait: must be a number of seconds"),
+    (dict(wait="3"), "wait: must be a number of seconds"),
+    # list_of names the item and its key.
+    (dict(things="a"), "things: must be a list of things, each a dictionary with thing_id"),
+    (dict(things=[]), "things: must list at least one thing"),
+    (dict(things=[{"thing_id": "a"}] * 4), "things: lists 4 things; the limit is 3 per task"),
+    (dict(things=["a"]), "things[0]: must be a dictionary with thing_id"),
+    (dict(things=[{"note": "n"}]), "things[0]['thing_id']: required key not provided"),
+    (dict(things=[{"thing_id": "a"}, {"thing_id": "b c"}]), "things[1]['thing_id']: must not contain whitespace"),
 ])
-def test_whole_number(value, rule):
-    assert rule in refused(count=value)
-    assert v.validate(SCHEMA, {"count": 5})["count"] == 5
-
-
-@pytest.mark.parametrize("value, rule", [
-    (1, "wait: must be greater than 1 and at most 5 seconds"), (5.5, "wait: must be greater than 1 and at most 5"),
-    (float("nan"), "wait: must be a number of seconds"), ("3", "wait: must be a number of seconds"),
-])
-def test_seconds(value, rule):
-    assert rule in refused(wait=value)
-    assert v.validate(SCHEMA, {"wait": 5})["wait"] == 5.0
-
-
-@pytest.mark.parametrize("things, rule", [
-    ("a", "things: must be a list of things, each a dictionary with thing_id"),
-    ([], "things: must list at least one thing"),
-    ([{"thing_id": "a"}] * 4, "things: lists 4 things; the limit is 3 per task"),
-    (["a"], "things[0]: must be a dictionary with thing_id"),
-    ([{"note": "n"}], "things[0]['thing_id']: required key not provided"),
-    ([{"thing_id": "a"}, {"thing_id": "b c"}], "things[1]['thing_id']: must not contain whitespace"),
-])
-def test_list_of_names_the_item_and_its_key(things, rule):
-    assert rule in refused(things=things)
-
-
-def test_list_items_are_checked_and_kept_in_order():
-    assert v.validate(SCHEMA, {"things": [{"thing_id": "a", "note": None}, {"thing_id": "b"}]})["things"] == [
-        {"thing_id": "a", "note": None}, {"thing_id": "b"}]
+def test_a_value_that_breaks_a_rule_is_refused_naming_it(options, rule):
+    assert rule in refused(**options)
 
 
 def test_every_broken_rule_is_reported_once():

@@ -35,7 +35,8 @@ anything = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) 
 # Values of the type Ansible's argument spec already enforced before the rules run. The ids are raw (their rules
 # refuse what is not a string, which Ansible's str would convert), so any value reaches them.
 TYPED = {
-    "host": nasty_text | st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "ftp://", "HTTPS://", ""]), nasty_text),
+    "host": nasty_text | st.builds(lambda scheme, rest: scheme + rest,
+                                   st.sampled_from(["http://", "https://", "ftp://", "HTTPS://", ""]), nasty_text),
     "access_key_id": nasty_text | anything,
     "userpool_id": st.none() | nasty_text | anything,
     "access_token": st.none() | nasty_text,

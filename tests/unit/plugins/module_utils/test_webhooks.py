@@ -4,19 +4,28 @@ import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils._auth import StaticToken
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
+from ansible_collections.genauth.management.plugins.module_utils._declared import (
+    DECLARED_RULES, EVENT_SUGGESTIONS, catalogue_names, creation_fields, plan_update, unknown_events,
+)
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
-from ansible_collections.genauth.management.plugins.module_utils._validation import InvalidOptions, build_schema, validate
 from ansible_collections.genauth.management.plugins.module_utils._masking import SECRET_MASK
-from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES, MAX_WEBHOOKS, TRIGGER_RULES, trigger_list, trigger_payload
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import PAGE_LIMIT, TRIGGER_WEBHOOK, WebhookAPI, mask_webhook, normalize_webhook
-from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope
+from ansible_collections.genauth.management.plugins.module_utils._resource import find_by_name
+from ansible_collections.genauth.management.plugins.module_utils._trigger import (
+    MAX_BODY_BYTES, MAX_WEBHOOKS, TRIGGER_RULES, trigger_list, trigger_payload,
+)
+from ansible_collections.genauth.management.plugins.module_utils._validation import build_schema, validate
+from ansible_collections.genauth.management.plugins.module_utils._webhook_info import redact_log
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    PAGE_LIMIT, TRIGGER_WEBHOOK, WebhookAPI, mask_webhook, normalize_webhook, secret_known, webhook_result,
+)
+from ansible_collections.genauth.management.tests.unit.helpers import API, HOST, TOKEN, envelope, query, refusal
 
 WEBHOOK = {"webhookId": "wh1", "name": "n", "url": "https://h.example/x", "contentType": "application/json",
            "enabled": True, "events": ["test"], "secret": "whsec", "createdAt": "2024-01-01T00:00:00Z"}
 
 
 @pytest.fixture
-def api():
+def webhook_api():
     return WebhookAPI(GenAuthClient(HOST, StaticToken(TOKEN)))
 
 
@@ -30,7 +39,7 @@ def test_trigger_payload_omits_what_was_not_given():
         "webhookId": "wh1", "requestHeaders": {"X-Deploy": "1"}, "requestBody": {"version": "1.2.3"}}
 
 
-def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
+def test_every_endpoint_is_called_as_the_sdk_does(mocked, webhook_api):
     mocked.post(API + "trigger-webhook", json=envelope({"response": {"ok": 1}}))
     mocked.get(API + "get-webhook", json=envelope(dict(WEBHOOK, events='["test", "login"]')))
     mocked.get(API + "list-webhooks", json=envelope({"totalCount": 1, "list": [WEBHOOK]}))
@@ -40,20 +49,21 @@ def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
     mocked.post(API + "get-webhook-logs", json=envelope({"totalCount": 0, "list": []}))
     mocked.get(API + "get-webhook-event-list", json=envelope({"categories": [], "events": []}))
 
-    assert api.trigger("wh1", trigger_payload("wh1", request_body={"a": 1})).data == {"response": {"ok": 1}}
-    assert api.get("wh1")["events"] == ["test", "login"]
-    assert api.list(page=2)["list"][0]["webhookId"] == "wh1"
-    assert api.create("n", "https://h.example/x", ["test"], "application/json")["secret"] == "whsec"
-    api.update("wh1", enabled=False)
-    assert api.delete(["wh1", "unknown"]) is None
-    assert api.logs("wh1", limit=5) == ([], 0)
-    assert api.event_list() == {"categories": [], "events": []}
+    assert webhook_api.trigger("wh1", trigger_payload("wh1", request_body={"a": 1})).data == {"response": {"ok": 1}}
+    assert webhook_api.get("wh1")["events"] == ["test", "login"]
+    assert webhook_api.list(page=2)["list"][0]["webhookId"] == "wh1"
+    assert webhook_api.create("n", "https://h.example/x", ["test"], "application/json")["secret"] == "whsec"
+    webhook_api.update("wh1", enabled=False)
+    assert webhook_api.delete(["wh1", "unknown"]) is None
+    assert webhook_api.logs("wh1", limit=5) == ([], 0)
+    assert webhook_api.event_list() == {"categories": [], "events": []}
 
     calls = mocked.calls
     assert sent(calls[0]) == {"webhookId": "wh1", "requestBody": {"a": 1}}
     assert calls[1].request.url.endswith("/get-webhook?webhookId=wh1") and calls[1].request.method == "GET"
     assert calls[2].request.url.endswith("/list-webhooks?page=2")
-    assert sent(calls[3]) == {"name": "n", "url": "https://h.example/x", "events": ["test"], "contentType": "application/json"}
+    assert sent(calls[3]) == {"name": "n", "url": "https://h.example/x", "events": ["test"],
+                              "contentType": "application/json"}
     assert sent(calls[4]) == {"webhookId": "wh1", "enabled": False}
     assert sent(calls[5]) == {"webhookIds": ["wh1", "unknown"]}
     assert sent(calls[6]) == {"webhookId": "wh1", "limit": 5}
@@ -66,16 +76,16 @@ def test_every_endpoint_is_called_as_the_sdk_does(mocked, api):
     (100, 500, 3),  # totalCount larger than what the server has: a short (empty) page ends the sweep
     (120, "many", 3),  # no usable totalCount: short pages alone decide
 ])
-def test_list_all_reads_every_page_and_stops(mocked, api, count, total, pages):
+def test_list_all_reads_every_page_and_stops(mocked, webhook_api, count, total, pages):
     webhooks = [dict(WEBHOOK, webhookId="wh%d" % index) for index in range(count)]
 
     def page(request):
-        query = dict(item.split("=") for item in request.url.split("?")[1].split("&"))
-        start = (int(query["page"]) - 1) * int(query["limit"])
-        return (200, {}, json.dumps(envelope({"totalCount": total, "list": webhooks[start:start + int(query["limit"])]})))
+        limit = int(query(request)["limit"])
+        start = (int(query(request)["page"]) - 1) * limit
+        return 200, {}, json.dumps(envelope({"totalCount": total, "list": webhooks[start:start + limit]}))
 
     mocked.add_callback("GET", API + "list-webhooks", callback=page)
-    assert [webhook["webhookId"] for webhook in api.list_all()] == ["wh%d" % index for index in range(count)]
+    assert [webhook["webhookId"] for webhook in webhook_api.list_all()] == ["wh%d" % index for index in range(count)]
     calls = [call for call in mocked.calls if "list-webhooks" in call.request.url]
     assert len(calls) == pages
     assert all("limit=%d" % PAGE_LIMIT in call.request.url for call in calls)
@@ -97,13 +107,13 @@ def test_mask_webhook_hides_only_the_secret():
 
 
 @pytest.mark.parametrize("data", [None, [], "text", 5])
-def test_get_and_list_refuse_answers_without_an_object(mocked, api, data):
+def test_get_and_list_refuse_answers_without_an_object(mocked, webhook_api, data):
     mocked.get(API + "get-webhook", json=envelope(data))
     mocked.get(API + "list-webhooks", json=envelope(data))
     with pytest.raises(GenAuthError, match="get-webhook answered statusCode 200 without the expected object"):
-        api.get("wh1")
+        webhook_api.get("wh1")
     with pytest.raises(GenAuthError, match="list-webhooks answered statusCode 200 without the expected object"):
-        api.list()
+        webhook_api.list()
 
 
 def test_trigger_hints_name_the_request_body_and_the_subscriber():
@@ -121,9 +131,7 @@ def check(**options):
 
 
 def refused(**options):
-    with pytest.raises(InvalidOptions) as info:
-        check(**options)
-    return str(info.value)
+    return refusal(SCHEMA, dict(dict(webhook_id="wh1"), **options))
 
 
 def test_headers_and_body_are_normalised():
@@ -187,10 +195,6 @@ def test_a_list_of_webhooks_holds_each_item_to_the_rules_of_one():
 
 # ---------------------------------------------------------------------------------------------- a declared webhook
 
-from ansible_collections.genauth.management.plugins.module_utils._declared import (  # noqa: E402
-    DECLARED_RULES, EVENT_SUGGESTIONS, catalogue_names, creation_fields, plan_update, unknown_events,
-)
-
 
 @pytest.mark.parametrize("option, value, message", [
     ("name", "", "name: must be a non-empty string"),
@@ -207,9 +211,7 @@ from ansible_collections.genauth.management.plugins.module_utils._declared impor
     ("webhook_id", "a b", "webhook_id: must not contain whitespace"),
 ])
 def test_declared_webhook_rules(option, value, message):
-    with pytest.raises(InvalidOptions) as info:
-        validate(build_schema(DECLARED_RULES), {option: value})
-    assert message in str(info.value)
+    assert message in refusal(build_schema(DECLARED_RULES), {option: value})
 
 
 def test_declared_values_are_normalised():
@@ -246,28 +248,27 @@ def test_catalogue_names_tolerate_odd_answers(event_list, names):
     assert catalogue_names(event_list) == names
 
 
-def test_recent_logs_read_pages_of_the_page_limit(mocked, api):
+def test_recent_logs_read_pages_of_the_page_limit(mocked, webhook_api):
     for page in (1, 2):
         mocked.post(API + "get-webhook-logs", json=envelope({"totalCount": 120, "list": [{"n": page}] * PAGE_LIMIT}))
-    assert len(api.recent_logs("wh1", 60)) == 60
+    assert len(webhook_api.recent_logs("wh1", 60)) == 60
     assert [sent(call) for call in mocked.calls] == [
         {"webhookId": "wh1", "page": 1, "limit": PAGE_LIMIT}, {"webhookId": "wh1", "page": 2, "limit": PAGE_LIMIT}]
 
 
-def test_find_by_id_treats_404_as_none_and_reports_other_errors(mocked, api):
+def test_find_by_id_treats_404_as_none_and_reports_other_errors(mocked, webhook_api):
     mocked.get(API + "get-webhook", json={"statusCode": 404, "message": "not found", "requestId": "r"})
     mocked.get(API + "get-webhook", json={"statusCode": 403, "message": "forbidden", "requestId": "r"})
     mocked.get(API + "get-webhook", status=404, body="<html>Not Found</html>", content_type="text/html")
-    assert api.find(webhook_id="wh1") == []
+    assert webhook_api.find(webhook_id="wh1") == []
     with pytest.raises(GenAuthError, match="forbidden"):
-        api.find(webhook_id="wh1")
+        webhook_api.find(webhook_id="wh1")
     # A proxy's or a wrong host path's HTTP 404 is not GenAuth saying there is no such webhook.
     with pytest.raises(GenAuthError, match="HTTP 404"):
-        api.find(webhook_id="wh1")
+        webhook_api.find(webhook_id="wh1")
 
 
 def test_webhook_result_masks_and_says_whether_there_is_a_secret():
-    from ansible_collections.genauth.management.plugins.module_utils._webhooks import webhook_result
     assert webhook_result(WEBHOOK) == dict(WEBHOOK, secret=SECRET_MASK, has_secret=True)
     assert webhook_result(dict(WEBHOOK, secret=""))["has_secret"] is False
     assert webhook_result(None) == {} and webhook_result({}) == {}
@@ -285,31 +286,26 @@ def test_webhook_result_masks_and_says_whether_there_is_a_secret():
     ({"totalCount": 1, "list": [dict(WEBHOOK, secret=5)]}, "data.list[0].secret of webhook wh1 is a number"),
     ("not an object", "without the expected object in data"),
 ])
-def test_a_list_of_an_odd_shape_is_a_clear_error_naming_the_endpoint(mocked, api, data, problem):
+def test_a_list_of_an_odd_shape_is_a_clear_error_naming_the_endpoint(mocked, webhook_api, data, problem):
     mocked.get(API + "list-webhooks", json=envelope(data))
     with pytest.raises(GenAuthError) as info:
-        api.list_all()
+        webhook_api.list_all()
     assert info.value.msg.startswith("GenAuth list-webhooks answered statusCode 200") and problem in info.value.msg
 
 
-def test_a_webhook_of_an_odd_shape_from_get_webhook_is_a_clear_error(mocked, api):
+def test_a_webhook_of_an_odd_shape_from_get_webhook_is_a_clear_error(mocked, webhook_api):
     mocked.get(API + "get-webhook", json=envelope(dict(WEBHOOK, events='[{"a": 1}]')))
     with pytest.raises(GenAuthError, match=r"get-webhook .*data.events of webhook wh1 is not a list of event names"):
-        api.get("wh1")
+        webhook_api.get("wh1")
 
 
-def test_list_all_keeps_a_webhook_that_moved_between_pages_once(mocked, api):
+def test_list_all_keeps_a_webhook_that_moved_between_pages_once(mocked, webhook_api):
     first = [dict(WEBHOOK, webhookId="wh%04d" % n, name="hook-%d" % n) for n in range(PAGE_LIMIT)]
     mocked.get(API + "list-webhooks", json=envelope({"totalCount": 51, "list": first}))
     mocked.get(API + "list-webhooks", json=envelope({"totalCount": 51, "list": [first[-1]]}))
-    webhooks = api.list_all()
+    webhooks = webhook_api.list_all()
     assert len(webhooks) == PAGE_LIMIT == len(set(webhook["webhookId"] for webhook in webhooks))
-    assert len(_resource_find(webhooks, "hook-49")) == 1
-
-
-def _resource_find(webhooks, name):
-    from ansible_collections.genauth.management.plugins.module_utils._resource import find_by_name
-    return find_by_name(webhooks, name)
+    assert len(find_by_name(webhooks, "hook-49")) == 1
 
 
 @pytest.mark.parametrize("webhook, known", [
@@ -317,7 +313,6 @@ def _resource_find(webhooks, name):
     ({"secret": SECRET_MASK}, False), ({"secret": "wh****ec"}, False),
 ])
 def test_a_secret_is_known_only_when_shown_or_shown_empty(webhook, known):
-    from ansible_collections.genauth.management.plugins.module_utils._webhooks import secret_known
     assert secret_known(webhook) is known
 
 
@@ -334,7 +329,6 @@ CURRENT = "whsec-Lm93"
     "x-authing-webhook-secret: %s\r\nAuthorization: Bearer sub-token-Zz1\r\nuser-agent: a" % OLD,
 ])
 def test_a_log_is_masked_whatever_the_shape_of_its_headers(headers):
-    from ansible_collections.genauth.management.plugins.module_utils._webhook_info import redact_log
     log = {"webhookId": "wh1", "requestHeaders": headers,
            "requestBody": {"echo": "was %s" % OLD, OLD: CURRENT, "token": "sub-token-Zz1"},
            "responseHeaders": [["Set-Cookie", "session=abc123"], ["content-type", "application/json"]],
@@ -349,6 +343,6 @@ def test_a_log_is_masked_whatever_the_shape_of_its_headers(headers):
 
 
 @pytest.mark.parametrize("data", [None, [], {"webhookId": "wh1", "events": [{"a": 1}]}])
-def test_an_update_acknowledged_with_no_readable_webhook_keeps_the_request_s_effect(mocked, api, data):
+def test_an_update_acknowledged_with_no_readable_webhook_keeps_the_request_s_effect(mocked, webhook_api, data):
     mocked.post(API + "update-webhook", json=envelope(data))
-    assert api.update("wh1", enabled=False) == {}
+    assert webhook_api.update("wh1", enabled=False) == {}
