@@ -139,10 +139,3 @@ def in_threads(count, target):
         thread.start()
     for thread in threads:
         thread.join()
-
-
-def refusal(schema, options):
-    """The message of the refusal of ``options`` by the rules of ``schema``."""
-    with pytest.raises(InvalidOptions) as info:
-        validate(schema, options)
-    return str(info.value)
