@@ -83,11 +83,13 @@ def stats(**per_host):
 
 
 def run(plugin, per_host=None, path="/srv/deploy/site.yml", extra_vars=None, seconds=12.5):
+    """One playbook of ``seconds`` with these stats; returns what the plugin showed."""
     plugin.v2_playbook_on_start(SimpleNamespace(_file_name=path))
     manager = SimpleNamespace(extra_vars=extra_vars or {})
     plugin.v2_playbook_on_play_start(SimpleNamespace(get_variable_manager=lambda: manager))
     plugin.clock.now += seconds
     plugin.v2_playbook_on_stats(stats(**(per_host or {"web1": {"ok": 3, "changed": 1}})))
+    return plugin._display
 
 
 def triggers(api):
@@ -183,9 +185,9 @@ def test_notify_on(notify_on, sent_for):
 
 
 def test_one_run_sends_one_trigger_with_the_body_and_shows_the_answer_at_v(api):
-    plugin = callback(environ={"USER": "deployer"})
-    run(plugin, per_host={"web1": {"ok": 3, "changed": 1}, "web2": {"ok": 1, "failures": 1}},
-        extra_vars={"awx_job_id": 42, "awx_job_template_name": "Deploy"})
+    shown = run(callback(environ={"USER": "deployer"}),
+                per_host={"web1": {"ok": 3, "changed": 1}, "web2": {"ok": 1, "failures": 1}},
+                extra_vars={"awx_job_id": 42, "awx_job_template_name": "Deploy"})
     (trigger,) = triggers(api)
     sent = yaml.safe_load(trigger.request.body)
     assert sent["webhookId"] == "wh1" and "requestHeaders" not in sent
@@ -198,10 +200,10 @@ def test_one_run_sends_one_trigger_with_the_body_and_shows_the_answer_at_v(api):
     assert body["awx"] == {"job_id": 42, "job_template_name": "Deploy"}
     assert body["event"] == "ansible.playbook.finished"
     assert trigger.request.headers["User-Agent"].startswith("genauth.management (ansible-core/")
-    assert plugin._display.at("warning") == []
-    assert plugin._display.at("v") == [
+    assert shown.at("warning") == []
+    assert shown.at("v") == [
         "%s: triggered webhook wh1 (requestId req-200); the subscriber answered: {\"ok\": true}" % PLUGIN]
-    assert '"run_id": "%s"' % body["run_id"] in plugin._display.at("vvv")[0]
+    assert '"run_id": "%s"' % body["run_id"] in shown.at("vvv")[0]
 
 
 def test_each_playbook_of_a_run_is_one_notice_with_its_own_run_id(api):
@@ -220,11 +222,9 @@ def test_the_stats_of_a_run_that_never_started_send_nothing(api):
 
 
 def test_notify_on_failure_sends_nothing_for_a_successful_run(api):
-    plugin = callback(opts=options(notify_on="failure"))
-    run(plugin)
-    assert len(api.calls) == 0
-    assert plugin._display.at("warning") == []
-    assert "the run is successful and notify_on is failure" in plugin._display.at("v")[0]
+    shown = run(callback(opts=options(notify_on="failure")))
+    assert len(api.calls) == 0 and shown.at("warning") == []
+    assert "the run is successful and notify_on is failure" in shown.at("v")[0]
 
 
 def test_check_mode_is_said_in_the_body(api, monkeypatch):
@@ -237,9 +237,7 @@ def test_everything_secret_is_masked_in_what_is_shown(api):
     # A subscriber that echoes the webhook's secret and the token; a careless event name is still not a secret.
     api.replace("POST", API + "trigger-webhook", json=envelope({"response": {
         "echo": "seen %s and %s" % (WEBHOOK["secret"], TOKEN)}}))
-    plugin = callback()
-    run(plugin)
-    shown = plugin._display.text()
+    shown = run(callback()).text()
     assert "the subscriber answered" in shown
     for secret in (WEBHOOK["secret"], TOKEN, KEY_SECRET):
         assert secret not in shown
@@ -247,10 +245,9 @@ def test_everything_secret_is_masked_in_what_is_shown(api):
 
 def test_a_disabled_webhook_is_triggered_with_a_warning(api):
     api.replace("GET", API + "get-webhook", json=envelope(dict(WEBHOOK, enabled=False)))
-    plugin = callback()
-    run(plugin)
+    shown = run(callback())
     assert len(triggers(api)) == 1
-    assert plugin._display.at("warning") == ["%s: Webhook wh1 is disabled; GenAuth may not deliver it." % PLUGIN]
+    assert shown.at("warning") == ["%s: Webhook wh1 is disabled; GenAuth may not deliver it." % PLUGIN]
 
 
 # ------------------------------------------------------------------------------------------ a send that fails
@@ -275,12 +272,11 @@ NOT_FOUND = dict(json=envelope(status_code=404, message="webhook not found"))
 def test_a_failed_send_is_one_warning_naming_the_plugin_and_the_cause(api, answers, cause, retried):
     for (method, endpoint), answer in answers.items():
         api.replace(method, API + endpoint, **answer)
-    plugin = callback(opts=options(retries=2))
-    run(plugin)  # raises nothing: a notice never fails the run
-    warnings = plugin._display.at("warning")
+    shown = run(callback(opts=options(retries=2)))  # raises nothing: a notice never fails the run
+    warnings = shown.at("warning")
     assert len(warnings) == 1, warnings
     assert warnings[0].startswith("%s: the notice of this run was not sent: %s" % (PLUGIN, cause)), warnings[0]
-    assert len([msg for msg in plugin._display.at("v") if ": retry " in msg]) == retried
+    assert len([msg for msg in shown.at("v") if ": retry " in msg]) == retried
 
 
 @pytest.mark.parametrize("lookup", [
@@ -290,38 +286,31 @@ def test_a_failed_send_is_one_warning_naming_the_plugin_and_the_cause(api, answe
 def test_a_webhook_the_api_will_not_describe_is_triggered_and_its_answer_kept_off_the_display(api, lookup):
     api.replace("GET", API + "get-webhook", **lookup)
     api.replace("POST", API + "trigger-webhook", json=envelope({"response": {"echo": WEBHOOK["secret"]}}))
-    plugin = callback()
-    run(plugin)
-    assert len(triggers(api)) == 1 and plugin._display.at("warning") == []
-    (shown,) = plugin._display.at("v")
-    assert shown.startswith("%s: triggered webhook wh1 (requestId req-200); its answer is not shown, because the "
-                            "webhook could not be looked up to mask its secret: " % PLUGIN), shown
-    assert WEBHOOK["secret"] not in plugin._display.text()
+    shown = run(callback())
+    assert len(triggers(api)) == 1 and shown.at("warning") == []
+    (said,) = shown.at("v")
+    assert said.startswith("%s: triggered webhook wh1 (requestId req-200); its answer is not shown, because the "
+                           "webhook could not be looked up to mask its secret: " % PLUGIN), said
+    assert WEBHOOK["secret"] not in shown.text()
 
 
 def test_a_failure_quoting_a_secret_is_masked(mocked):
     mocked.post(API + "get-management-token", status=502, body="proxy saw accessKeySecret=%s" % KEY_SECRET)
-    plugin = callback()
-    run(plugin)
-    (warning,) = plugin._display.at("warning")
+    (warning,) = run(callback()).at("warning")
     assert "proxy saw accessKeySecret=********" in warning and KEY_SECRET not in warning
 
 
 def test_a_body_over_the_trigger_limit_is_not_sent(api):
-    plugin = callback()
     many = dict(("host-%06d-%s" % (n, "x" * 40), {"ok": 1}) for n in range(MAX_BODY_BYTES // 100))
-    run(plugin, per_host=many)
+    (warning,) = run(callback(), per_host=many).at("warning")
     assert triggers(api) == []
-    (warning,) = plugin._display.at("warning")
     assert "the notice of this run was not sent: Invalid options: request_body: is " in warning
     assert "the limit is %d bytes" % MAX_BODY_BYTES in warning
 
 
 def test_a_bug_is_one_warning_too(api, monkeypatch):
     monkeypatch.setattr(genauth_webhook, "host_counts", lambda stats: 1 / 0)
-    plugin = callback()
-    run(plugin)
-    (warning,) = plugin._display.at("warning")
+    (warning,) = run(callback()).at("warning")
     assert "not sent: Unexpected ZeroDivisionError" in warning and "This is a bug in genauth.management" in warning
 
 
@@ -342,8 +331,7 @@ def test_a_misconfiguration_is_one_warning_at_start_up_and_nothing_is_sent(api, 
     (warning,) = plugin._display.at("warning")
     assert warning.startswith(PLUGIN + ": ") and says in warning, warning
     assert "Nothing will be sent: fix the [callback_genauth_webhook] section of ansible.cfg" in warning
-    run(plugin)
-    assert len(api.calls) == 0 and len(plugin._display.at("warning")) == 1
+    assert len(api.calls) == 0 and len(run(plugin).at("warning")) == 1
 
 
 def test_options_ansible_could_not_read_are_one_warning(monkeypatch):
@@ -400,8 +388,7 @@ def test_origins_are_asked_for_when_ansible_keeps_none(monkeypatch, api):
 def test_a_closed_gate_sends_nothing_and_warns_of_nothing(api, value, monkeypatch):
     environ = {} if value is None else {"CI": value}
     plugin = callback(environ=environ, opts=options(enable_from_environment="CI", webhook_id=""))
-    run(plugin)
-    assert len(api.calls) == 0 and plugin._display.at("warning") == []
+    assert run(plugin).at("warning") == [] and len(api.calls) == 0
     assert plugin._display.at("v") == ["%s: CI is not set to a true value in the environment "
                                        "(enable_from_environment), so nothing will be sent." % PLUGIN]
     # Even options Ansible could not read are not worth a warning then.
@@ -418,15 +405,13 @@ def test_an_open_gate_sends(api, value):
 
 def test_a_missing_library_is_one_warning(monkeypatch):
     monkeypatch.setattr(genauth_webhook, "REQUESTS_IMPORT_ERROR", "Traceback ...")
-    plugin = callback()
-    assert plugin._display.at("warning") == [
+    assert callback()._display.at("warning") == [
         "%s: needs the Python library requests on the controller (the Python that runs ansible-playbook); "
         "nothing will be sent." % PLUGIN]
 
 
 def test_an_unsafe_transport_is_a_warning_at_start_up():
-    plugin = callback(opts=options(validate_certs=False))
-    (warning,) = plugin._display.at("warning")
+    (warning,) = callback(opts=options(validate_certs=False))._display.at("warning")
     assert warning.startswith(PLUGIN + ": validate_certs is false")
 
 

@@ -187,41 +187,32 @@ def test_a_webhook_no_page_lists_is_reported_by_get_webhook(api):
     assert len(calls_to(api, "trigger-webhook")) == 1
 
 
-def test_list_webhooks_refused_falls_back_to_get_webhook(api):
-    api.get(API + "list-webhooks", json=envelope(status_code=403, message="Forbidden"))
-    code, result, dummy = run(webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh1"}])
-    assert code == 0 and len(calls_to(api, "get-webhook")) == 2
+WITHOUT_SECRET = dict((key, value) for key, value in WEBHOOK.items() if key != "secret")
 
 
-def test_a_webhook_whose_secret_the_list_hides_is_looked_up_with_get_webhook(api):
-    """The secret must be known to mask it in an answer that echoes it; a list may show it masked."""
-    pool = hooks(3)
-    pool[1]["secret"] = "********"
-    listing(api, pool)
-    api.replace("GET", API + "get-webhook", json=envelope(dict(WEBHOOK, webhookId="wh001")))
-    code, result, dummy = run(webhook_id=None, webhooks=[{"webhook_id": hook["webhookId"]} for hook in pool])
-    assert code == 0 and len(calls_to(api, "list-webhooks")) == 1
-    assert [call.request.url.split("webhookId=")[1] for call in calls_to(api, "get-webhook")] == ["wh001"]
-
-
-def test_a_listed_webhook_without_its_secret_is_looked_up_so_an_echo_is_masked(api):
-    without_secret = dict((key, value) for key, value in WEBHOOK.items() if key != "secret")
-    listed = [dict(without_secret, webhookId=webhook_id) for webhook_id in ("wh1", "wh2")]
-    api.get(API + "list-webhooks", json=envelope({"totalCount": 2, "list": listed}))
+# The secret must be known to mask it in an answer that echoes it, and a list may leave it out or show it masked.
+# One webhook named twice is looked up by id alone (listed None: no list is read).
+@pytest.mark.parametrize("listed, triggered, looked_up", [
+    (None, ["wh1", "wh1"], ["wh1", "wh1"]),
+    (envelope(status_code=403, message="Forbidden"), ["wh1", "wh2"], ["wh1", "wh2"]),
+    (envelope({"totalCount": 2, "list": [{"webhookId": ["wh1"]}]}), ["wh1", "wh2"], ["wh1", "wh2"]),
+    (envelope({"totalCount": 2, "list": [dict(WITHOUT_SECRET, webhookId=webhook_id) for webhook_id in ("wh1", "wh2")]}),
+     ["wh1", "wh2"], ["wh1", "wh2"]),
+    (envelope({"totalCount": 2, "list": [WEBHOOK, dict(WEBHOOK, webhookId="wh2", secret="********")]}),
+     ["wh1", "wh2"], ["wh2"]),
+], ids=["one webhook twice", "list refused", "odd shape", "listed without secrets", "a secret listed masked"])
+def test_webhooks_the_list_cannot_vouch_for_are_looked_up_with_get_webhook(api, listed, triggered, looked_up):
     secret = WEBHOOK["secret"]
+    if listed:
+        api.get(API + "list-webhooks", json=listed)
     api.replace("POST", API + "trigger-webhook",
                 json=envelope({"response": {"echo": "got " + secret, secret: "as a key"}}))
-    code, result, out = run(webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2"}])
-    assert code == 0 and secret not in out
-    assert [entry["response"]["echo"] for entry in result["results"]] == ["got ********"] * 2
-    assert all(entry["response"]["********"] == "as a key" for entry in result["results"])
-    assert len(calls_to(api, "get-webhook")) == 2
-
-
-def test_an_answer_of_an_odd_shape_from_the_list_leaves_the_lookups_to_get_webhook(api):
-    api.get(API + "list-webhooks", json=envelope({"totalCount": 2, "list": [{"webhookId": ["wh1"]}]}))
-    code, result, dummy = run(webhook_id=None, webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh2"}])
+    code, result, out = run(webhook_id=None, webhooks=[{"webhook_id": webhook_id} for webhook_id in triggered])
     assert code == 0 and [entry["changed"] for entry in result["results"]] == [True, True]
+    assert len(calls_to(api, "list-webhooks")) == (1 if listed else 0)
+    assert sorted(query(call.request)["webhookId"] for call in calls_to(api, "get-webhook")) == looked_up
+    assert secret not in out and [entry["response"] for entry in result["results"]] == [
+        {"echo": "got ********", "********": "as a key"}] * 2
 
 
 def test_a_secret_the_lookup_does_not_show_keeps_the_answer_out(api):
