@@ -57,8 +57,8 @@ def options(**overrides):
     return values
 
 
-def callback(environ=None, opts=None, origins=None, start=1795960000.0):
-    plugin = unconfigured(environ, Clock(start))
+def callback(environ=None, opts=None, origins=None):
+    plugin = unconfigured(environ, Clock(1795960000.0))
     plugin.configure(options() if opts is None else opts, origins or {})
     return plugin
 

@@ -193,7 +193,7 @@ AMBIGUOUS_FAILURES = [
 @pytest.mark.parametrize("answer", [row[1] for row in AMBIGUOUS_FAILURES], ids=[row[0] for row in AMBIGUOUS_FAILURES])
 @pytest.mark.parametrize("endpoint, idempotent, kwargs", ENDPOINT_CALLS, ids=[row[0].name for row in ENDPOINT_CALLS])
 def test_calls_that_may_have_been_processed_are_repeated_only_when_safe(mocked, token, rec, endpoint, idempotent,
-                                                                         kwargs, answer):
+                                                                        kwargs, answer):
     url = API + endpoint.name
     mocked.add(endpoint.method, url, **answer)
     mocked.add(endpoint.method, url, json=envelope({"ok": True}))

@@ -49,8 +49,7 @@ def test_api_code_may_be_a_string_and_message_a_list():
     ('{"statusCode": 503, "message": "busy"}', 200, "OK", "3", 3.0),
     ("down", 503, "Service Unavailable", "120", 60.0),  # a real HTTP 503; Retry-After capped
 ], ids=["envelope-429", "envelope-503", "http-503"])
-def test_throttled_and_unavailable_answers_are_retryable_after_their_retry_after(text, http_status, reason,
-                                                                                retry_after, wait):
+def test_throttled_and_unavailable_answers_wait_their_retry_after(text, http_status, reason, retry_after, wait):
     error = failure(text, http_status, reason, **{"Retry-After": retry_after})
     assert RetryPolicy.is_retryable(error) and error.retry_after == wait
 

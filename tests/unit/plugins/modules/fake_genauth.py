@@ -3,9 +3,8 @@ unit tests of the declarative and info modules: it keeps webhooks and logs, and 
 can count the writes."""
 
 import json
-from urllib.parse import parse_qs, urlsplit
 
-from ansible_collections.genauth.management.tests.unit.helpers import API, envelope, token_reply
+from ansible_collections.genauth.management.tests.unit.helpers import API, envelope, query, token_reply
 
 EVENTS = ["test", "login", "register", "user:created", "user:updated", "user:deleted"]
 WRITES = ("create-webhook", "update-webhook", "delete-webhook", "trigger-webhook")
@@ -40,10 +39,7 @@ class FakeGenAuth(object):
 
     def _answer(self, name):
         def callback(request):
-            if request.body:
-                params = json.loads(request.body)
-            else:
-                params = dict((key, values[0]) for key, values in parse_qs(urlsplit(request.url).query).items())
+            params = json.loads(request.body) if request.body else query(request)
             self.calls.append((name, params))
             data = getattr(self, "_" + name.replace("-", "_"))(params)
             if isinstance(data, tuple):

@@ -52,7 +52,7 @@ def test_create_sends_the_defaults_of_a_new_webhook_and_returns_it_masked(empty)
 
 def test_the_same_declaration_again_writes_nothing(empty):
     run(secret=SECRET, **DECLARED)
-    code, result = run(secret=SECRET, **dict(DECLARED, events=["test", "login", "test"]))
+    code, result = run(secret=SECRET, **{**DECLARED, "events": ["test", "login", "test"]})
     assert code == 0 and result["changed"] is False and result["webhook_id"] == "new1"
     assert [name for name, dummy in empty.writes()] == ["create-webhook"]
     assert result["diff"]["before"] == result["diff"]["after"]
@@ -67,7 +67,7 @@ def test_no_default_is_applied_to_an_existing_webhook(fake):
 
 
 def test_only_the_fields_that_differ_are_sent_and_the_diff_shows_only_them(fake):
-    code, result = run(**dict(DECLARED, events=["login", "user:created"]))
+    code, result = run(**{**DECLARED, "events": ["login", "user:created"]})
     assert code == 0 and result["changed"] is True
     assert fake.writes() == [("update-webhook", {"webhookId": "wh1", "events": ["login", "user:created"]})]
     before, after = result["diff"]["before"], result["diff"]["after"]
@@ -135,7 +135,7 @@ def test_several_webhooks_with_the_name_fail_naming_their_ids_and_change_nothing
 
 
 def test_unknown_events_are_refused_with_the_closest_names_before_any_write(fake):
-    code, result = run(**dict(DECLARED, events=["user:create", "logn", "test"]))
+    code, result = run(**{**DECLARED, "events": ["user:create", "logn", "test"]})
     assert code == 1 and fake.writes() == []
     assert "'user:create' (did you mean 'user:created'" in result["msg"]
     assert "'logn' (did you mean 'login'" in result["msg"] and "Nothing was changed" in result["msg"]

@@ -51,17 +51,14 @@ def test_secrets_are_masked_and_has_secret_says_whether_there_is_one(mocked):
     assert [(hook["secret"], hook["has_secret"]) for hook in result["webhooks"]] == [(SECRET_MASK, True), ("", False)]
 
 
-def test_a_selected_webhook_that_does_not_exist_is_an_empty_list(mocked):
-    FakeGenAuth(mocked, [hook(1)])
-    assert run(webhook_id="nope", logs=True)[1]["webhooks"] == []
-    assert run(name="nope")[1]["webhooks"] == []
-
-
-def test_select_by_id_or_by_name(mocked):
+@pytest.mark.parametrize("args, selected", [
+    (dict(name="same"), ["wh1", "wh2"]), (dict(webhook_id="wh3"), ["wh3"]),
+    (dict(webhook_id="nope", logs=True), []), (dict(name="nope"), []),
+])
+def test_select_by_id_with_get_webhook_or_by_name(mocked, args, selected):
     fake = FakeGenAuth(mocked, [hook(1, name="same"), hook(2, name="same"), hook(3)])
-    assert [w["webhookId"] for w in run(name="same")[1]["webhooks"]] == ["wh1", "wh2"]
-    assert [w["webhookId"] for w in run(webhook_id="wh3")[1]["webhooks"]] == ["wh3"]
-    assert fake.names()[-1] == "get-webhook"
+    assert [webhook["webhookId"] for webhook in run(**args)[1]["webhooks"]] == selected
+    assert (fake.names()[-1] == "get-webhook") is ("webhook_id" in args)
 
 
 @pytest.mark.parametrize("header", ["x-authing-webhook-secret", "X-Authing-Webhook-Secret", "X-AUTHING-WEBHOOK-SECRET"])
