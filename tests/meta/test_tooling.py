@@ -1,9 +1,9 @@
-"""The Ansible ecosystem's own tools on the collection, run as tests so that `make test` ends in one summary.
+"""The Ansible ecosystem's tools on the collection, run as tests so that `make test` ends in one summary.
 
-The tools live in the tools venv (.build/tools) that `make tools` (and so `make test`) creates from
-tests/tools-requirements.in; antsibull-nox's sessions (noxfile.py, antsibull-nox.toml) run with its nox and install
-their tools into venvs of their own under .build/nox. Each test runs them the way the Makefile target of the same
-name does.
+Each test runs a tool as its make target does and fails on the tool's errors: antsibull-nox's sessions (noxfile.py,
+antsibull-nox.toml) with the tools venv's nox, ansible-test through tests/tooling/run_ansible_test.py, the other
+tools from the tools venv (.build/tools). What a test asserts beyond the tool's own exit code is what the tool
+cannot fail on: that a check ran rather than being skipped, galaxy-importer's warnings, what the tarball holds.
 """
 
 import glob
@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 
 import pytest
@@ -22,74 +21,47 @@ from tests.emulator.harness import install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS_BIN = os.path.join(REPO_ROOT, ".build", "tools", "bin")
+TOOLS_PYTHON = os.path.join(TOOLS_BIN, "python")
 TOOLING = os.path.join(REPO_ROOT, "tests", "tooling")
-COLLECTIONS = os.path.join(REPO_ROOT, ".build", "collections")
-NOX_ENVDIR = os.path.join(REPO_ROOT, ".build", "nox")  # noxfile.py
+COLLECTIONS = os.path.join(REPO_ROOT, ".build", "collections")  # the checkout, symlinked by tests/conftest.py
 IMPORTER_REPORT = os.path.join(REPO_ROOT, ".build", "galaxy-importer")
-FQCN = "genauth.management"
-
-# Nothing of these may ship in the collection tarball: venvs, caches, build and test output, VCS data.
-FORBIDDEN_IN_TARBALL = (".venv", ".build", "__pycache__", ".pytest_cache", ".hypothesis", "tests/output",
-                        "docs/_build", ".git", ".ansible", "tests/integration/integration_config.yml")
 
 
-def tools_python():
-    python = os.path.join(TOOLS_BIN, "python")
-    if not os.path.exists(python):
+@pytest.fixture(scope="module", autouse=True)
+def tools_venv():
+    if not os.path.exists(TOOLS_PYTHON):
         pytest.fail("The tools venv is missing: run `make tools` (make test does it first).")
-    return python
 
 
-def tools_env():
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([TOOLS_BIN, env.get("PATH", os.defpath)])
-    env["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS
-    return env
-
-
-def run(cmd, timeout=600, **kwargs):
-    """Run a tool; fail with the end of its output unless it exits 0."""
-    kwargs.setdefault("cwd", REPO_ROOT)
-    kwargs.setdefault("env", tools_env())
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=timeout, check=False, **kwargs)
-    assert proc.returncode == 0, "%s exited %d:\n%s" % (" ".join(cmd), proc.returncode, proc.stdout[-6000:])
-    return proc.stdout
-
-
-def nox_session(name, timeout=900):
-    """Run an antsibull-nox session as its make target does: (exit code, output). Each session makes its own
-    collection tree, so the symlinked one of tools_env() is not passed on."""
-    env = dict(tools_env(), NO_COLOR="1")  # ansible-lint's colours otherwise
-    del env["ANSIBLE_COLLECTIONS_PATH"]
-    proc = subprocess.run([os.path.join(TOOLS_BIN, "nox"), "--non-interactive", "--no-color", "-s", name],
-                          cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+def execute(cmd, timeout=900):
+    """(exit code, output) of a tool run in the checkout, with the tools venv first on PATH."""
+    env = dict(os.environ, PATH=os.pathsep.join([TOOLS_BIN, os.environ.get("PATH", "")]),
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+    if os.path.basename(cmd[0]) == "nox":
+        del env["ANSIBLE_COLLECTIONS_PATH"]  # each session makes its own collection tree
+        env["NO_COLOR"] = "1"  # ansible-lint's colours otherwise
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=timeout, check=False)
     return proc.returncode, proc.stdout
 
 
-def passing_nox_session(name, **kwargs):
-    returncode, output = nox_session(name, **kwargs)
-    assert returncode == 0, "nox -s %s exited %d:\n%s" % (name, returncode, output[-6000:])
-    assert "Session %s was successful" % name in output, output[-3000:]
+def run(*cmd, timeout=900):
+    """The output of a tool; fails with its end unless the tool exits 0."""
+    returncode, output = execute(cmd, timeout)
+    assert returncode == 0, "%s exited %d:\n%s" % (" ".join(cmd), returncode, output[-6000:])
     return output
 
 
+def nox_session(name):
+    return [os.path.join(TOOLS_BIN, "nox"), "--non-interactive", "--no-color", "-s", name]
+
+
+def ansible_test(*args, timeout=900):
+    return run(TOOLS_PYTHON, os.path.join(TOOLING, "run_ansible_test.py"), *args, timeout=timeout)
+
+
 def tools_python_version():
-    return run([tools_python(), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
-
-
-def ecosystem(*args, **kwargs):
-    return run([tools_python(), os.path.join(TOOLING, "ecosystem.py")] + list(args), **kwargs)
-
-
-def ansible_test(*args, **kwargs):
-    return run([tools_python(), os.path.join(TOOLING, "run_ansible_test.py")] + list(args), **kwargs)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_link():
-    ecosystem("link", COLLECTIONS)
+    return run(TOOLS_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").strip()
 
 
 # ansible-test ---------------------------------------------------------------------------------------------------
@@ -113,61 +85,104 @@ def test_ansible_test_sanity():
 
 
 def test_ansible_test_units():
-    output = ansible_test("--", "units", "--venv", "--python", tools_python_version(), "--color", "no", timeout=900)
+    output = ansible_test("--", "units", "--venv", "--python", tools_python_version(), "--color", "no")
     assert re.search(r"\d+ passed", output), output[-2000:]
 
 
 def test_ansible_test_integration():
     # The documented playbook contract: every target, at -vvvv, with ansible-test's output scanned for secrets.
     output = ansible_test("--emulator", "--", "integration", "--venv", "--python", tools_python_version(),
-                          "--color", "no", "-vvvv", timeout=900)
-    for target in ("genauth_webhook_trigger", "deploy_webhooks", "genauth_webhook", "genauth_webhook_info"):
+                          "--color", "no", "-vvvv")
+    for script in glob.glob(os.path.join(REPO_ROOT, "tests", "integration", "targets", "*", "runme.sh")):
+        target = os.path.basename(os.path.dirname(script))
         assert "Running %s integration test script" % target in output, output[-3000:]
     scanned = re.search(r"harness: secret scan: (\d+) ansible-playbook runs; no secret in the ", output)
     assert scanned and int(scanned.group(1)) > 0, output[-3000:]
     guarantees.record_target_scan(int(scanned.group(1)))
 
 
-# Linters --------------------------------------------------------------------------------------------------------
+# antsibull-nox's sessions, and what each prints when its check ran rather than being skipped --------------------
 
-def test_ansible_lint_production_profile():
-    output = passing_nox_session("ansible-lint")
-    assert "ansible-lint --offline" in output
-    assert "Profile 'production' was required, and it passed" in output
-
-
-def test_antsibull_docs_lint():
-    output = passing_nox_session("docs-check")
-    assert "antsibull-docs lint-collection-docs --plugin-docs" in output, output[-3000:]  # run, not skipped
-
-
-def test_antsibull_nox_extra_checks():
-    output = passing_nox_session("extra-checks")
-    assert "no-unwanted-files" in output, output[-3000:]
+@pytest.mark.parametrize("session, ran", [
+    ("ansible-lint", "Profile 'production' was required, and it passed"),  # .ansible-lint's profile
+    ("docs-check", "antsibull-docs lint-collection-docs --plugin-docs"),
+    ("extra-checks", "no-unwanted-files"),
+])
+def test_nox_session(session, ran):
+    output = run(*nox_session(session))
+    assert "Session %s was successful" % session in output and ran in output, output[-3000:]
 
 
-def test_antsibull_changelog_lint():
-    run([os.path.join(TOOLS_BIN, "antsibull-changelog"), "lint"])
+def importer_report(output):
+    """The lines galaxy-importer logged: antsibull-nox prints them after a successful import, nox after a failed
+    one (the first behind "nox > ")."""
+    lines = [re.sub(r"^nox > (?=Importing with galaxy-importer )", "", line.strip()) for line in output.splitlines()]
+    starts = [n for n, line in enumerate(lines) if line.startswith("Importing with galaxy-importer ")]
+    report = []
+    for line in lines[starts[-1]:] if starts else []:
+        if line.startswith(("nox > ", "::endgroup::")):
+            break
+        report.append(line)
+    return report
 
 
-def test_changelog_renders_the_unreleased_version(tmp_path):
-    ecosystem("changelog", str(tmp_path))
+def test_galaxy_importer_imports_the_built_tarball_without_errors_or_warnings():
+    # build-import-check builds the tarball with `ansible-galaxy collection build` and imports it with
+    # galaxy-importer (tests/galaxy-importer.cfg): manifest and checksums, galaxy.yml's metadata and tags,
+    # ansible-doc on every plugin, the README and docs/ rendered, the changelog, ansible-lint as Galaxy runs it,
+    # meta/execution-environment.yml's files. The session fails only when the import fails; Galaxy shows the
+    # errors and warnings of an import that succeeds on the collection's page, so they fail here. The session's
+    # output and galaxy-importer's result are kept in .build/galaxy-importer/.
+    result = os.path.join(REPO_ROOT, ".build", "nox", "build-import-check", "tmp", "collection", "importer_result.json")
+    kept_result = os.path.join(IMPORTER_REPORT, "importer_result.json")
+    os.makedirs(IMPORTER_REPORT, exist_ok=True)
+    for old in (result, kept_result):
+        if os.path.exists(old):
+            os.unlink(old)
+    returncode, output = execute(nox_session("build-import-check"))
+    with open(os.path.join(IMPORTER_REPORT, "build-import-check.log"), "w", encoding="utf-8") as handle:
+        handle.write(output)
+    report = importer_report(output)
+    where = "(the whole session: .build/galaxy-importer/build-import-check.log)"
+    assert returncode == 0 and report, "nox -s build-import-check exited %d %s:\n%s" % (
+        returncode, where, "\n".join(report) or output[-6000:])
+    problems = [line for line in report if line.startswith(("ERROR:", "WARNING:"))]
+    assert not problems, "galaxy-importer reported %d problems %s:\n%s" % (len(problems), where, "\n".join(report))
+    assert report[-1] == "Importer processing completed successfully", "\n".join(report)
+
+    # What Galaxy would list: every module, filter, callback and role, the plugins with their documentation.
+    shutil.copyfile(result, kept_result)
+    with open(result, encoding="utf-8") as handle:
+        imported = json.load(handle)
+    plugins = {(content_type, os.path.basename(path)[:-3])
+               for folder, content_type in (("modules", "module"), ("filter", "filter"), ("callback", "callback"))
+               for path in glob.glob(os.path.join(REPO_ROOT, "plugins", folder, "[!_]*.py"))}
+    roles = {("role", os.path.basename(path)) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))}
+    listed = {(item["content_type"], item["name"]) for item in imported["contents"]}
+    assert plugins | roles <= listed, sorted(plugins | roles - listed)
+    documented = {(item["content_type"], item["content_name"]) for item in imported["docs_blob"]["contents"]
+                  if item["doc_strings"]}
+    assert plugins <= documented, sorted(plugins - documented)
+    assert imported["docs_blob"]["collection_readme"]["html"] and imported["requires_ansible"]
+
+
+# Changelog, docs site, tarball, execution environment --------------------------------------------------------------
+
+def test_changelog_lints_and_renders_the_unreleased_version(tmp_path):
+    run(os.path.join(TOOLS_BIN, "antsibull-changelog"), "lint")
+    run(TOOLS_PYTHON, os.path.join(TOOLING, "ecosystem.py"), "changelog", str(tmp_path))
     with open(os.path.join(REPO_ROOT, "galaxy.yml"), encoding="utf-8") as handle:
         version = re.search(r"^version:\s*(\S+)", handle.read(), re.M).group(1)
     for name in ("CHANGELOG.rst", "CHANGELOG.md"):
         text = (tmp_path / name).read_text(encoding="utf-8").replace("\\", "")  # Markdown escapes punctuation
-        assert "v%s" % version in text and "Release Summary" in text, text
-        assert "genauth_webhook_trigger" in text, text
+        assert "v%s" % version in text and "Release Summary" in text and "genauth_webhook_trigger" in text, text
     # The repository itself keeps its fragments until a release.
     assert glob.glob(os.path.join(REPO_ROOT, "changelogs", "fragments", "*.yml"))
 
 
-# Docs -----------------------------------------------------------------------------------------------------------
-
 def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
-    html = tmp_path / "html"
-    ecosystem("docs", str(tmp_path), timeout=900)
-    pages = html / "collections" / "genauth" / "management"
+    run(TOOLS_PYTHON, os.path.join(TOOLING, "ecosystem.py"), "docs", str(tmp_path))
+    pages = tmp_path / "html" / "collections" / "genauth" / "management"
     for module in ("genauth_webhook_trigger", "genauth_webhook", "genauth_webhook_info"):
         assert (pages / ("%s_module.html" % module)).is_file(), module
     assert (pages / "genauth_webhook_callback.html").is_file()
@@ -178,19 +193,21 @@ def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
         assert (pages / ("%s_role.html" % role)).is_file(), role
 
 
-# Packaging ------------------------------------------------------------------------------------------------------
+# Nothing of these may ship in the collection tarball: venvs, caches, build and test output, VCS data.
+FORBIDDEN_IN_TARBALL = (".venv", ".build", "__pycache__", ".pytest_cache", ".hypothesis", "tests/output",
+                        "docs/_build", ".git", ".ansible", "tests/integration/integration_config.yml")
+# One file of each kind that a checkout does not always have.
+CLUTTER = (".hypothesis/x", "tests/output/x", "docs/_build/x", ".ansible/x", ".pytest_cache/x",
+           "plugins/modules/__pycache__/x.pyc", ".build/x", "tests/integration/integration_config.yml")
+
 
 @pytest.fixture
-def junk_in_checkout():
-    """Make sure each kind of local clutter exists while the tarball is built (removing only what it made)."""
-    made = []
-    for rel in (".hypothesis/x", "tests/output/x", "docs/_build/x", ".ansible/x", ".pytest_cache/x",
-                "plugins/modules/__pycache__/x.pyc", ".build/x", "tests/integration/integration_config.yml"):
-        path = os.path.join(REPO_ROOT, rel)
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            open(path, "w").close()
-            made.append(path)
+def clutter_in_checkout():
+    """Each kind of local clutter, made where it is missing while the tarball is built, and removed after."""
+    made = [path for path in (os.path.join(REPO_ROOT, rel) for rel in CLUTTER) if not os.path.exists(path)]
+    for path in made:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
     yield
     for path in made:
         os.unlink(path)
@@ -200,106 +217,33 @@ def junk_in_checkout():
             parent = os.path.dirname(parent)
 
 
-def test_galaxy_build_ships_no_clutter_and_installs_for_ansible_doc(tmp_path, junk_in_checkout):
-    collections = install_collection(tmp_path)
+def test_galaxy_build_from_a_cluttered_checkout_ships_none_of_it(tmp_path, clutter_in_checkout):
+    # build-import-check builds from a copy of the files git tracks; users and CI build from their checkout as it
+    # is, which galaxy.yml's build_ignore keeps out of the tarball. (The tarball's plugins are documented as
+    # ansible-doc reads them in galaxy-importer's report, and installed and run by the pytest integration tests.)
+    install_collection(tmp_path)
     tarball, = glob.glob(str(tmp_path / "genauth-management-*.tar.gz"))
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert "plugins/modules/genauth_webhook_trigger.py" in names
     assert "meta/execution-environment.yml" in names and "meta/ee-requirements.txt" in names
     for name in names:
-        for forbidden in FORBIDDEN_IN_TARBALL:
-            assert not (name == forbidden or name.startswith(forbidden + "/") or "/%s/" % forbidden in "/" + name), name
         assert not name.endswith(".pyc"), name
-
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_NOCOLOR="1")
-    doc = run([os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "%s.genauth_webhook_trigger" % FQCN],
-              env=env, cwd=str(tmp_path))
-    assert "%s.genauth_webhook_trigger" % FQCN in doc and "webhook_id" in doc and "request_body" in doc
-
-
-# Lines of galaxy-importer's report that say something about the machine it runs on rather than the collection.
-# None is filtered today: every ERROR and WARNING line fails the test. An entry added here says why it is not ours.
-IMPORTER_ENVIRONMENT_WARNINGS = ()
-
-
-def importer_report(output):
-    """The lines galaxy-importer logged, from the nox session's output: antsibull-nox prints them (indented on
-    GitHub Actions) after a successful import; nox prints them after a failed one, the first behind "nox > "."""
-    lines = [re.sub(r"^nox > (?=Importing with galaxy-importer )", "", line.strip()) for line in output.splitlines()]
-    starts = [n for n, line in enumerate(lines) if line.startswith("Importing with galaxy-importer ")]
-    if not starts:
-        return []
-    report = []
-    for line in lines[starts[-1]:]:
-        if line.startswith("nox > ") or line.startswith("::endgroup::"):
-            break
-        report.append(line)
-    return report
-
-
-def test_galaxy_importer_imports_the_built_tarball_without_errors_or_warnings():
-    # antsibull-nox's build-import-check builds the tarball with `ansible-galaxy collection build` and imports it
-    # with galaxy-importer (tests/galaxy-importer.cfg): manifest and checksums, galaxy.yml's metadata and tags,
-    # ansible-doc on every plugin, the README and docs/ rendered, the changelog, ansible-lint as Galaxy runs it,
-    # meta/execution-environment.yml's files. The session fails only when the import fails; Galaxy shows the
-    # errors and warnings of an import that succeeds on the collection's page, so they fail here.
-    log = os.path.join(IMPORTER_REPORT, "build-import-check.log")
-    result = os.path.join(NOX_ENVDIR, "build-import-check", "tmp", "collection", "importer_result.json")
-    kept_result = os.path.join(IMPORTER_REPORT, os.path.basename(result))
-    os.makedirs(IMPORTER_REPORT, exist_ok=True)
-    for old in (log, kept_result):
-        if os.path.exists(old):
-            os.unlink(old)
-    returncode, output = nox_session("build-import-check")
-    with open(log, "w", encoding="utf-8") as handle:
-        handle.write(output)
-    if os.path.exists(result):
-        shutil.copyfile(result, kept_result)
-    report = importer_report(output)
-    where = "(the whole session: %s)" % os.path.relpath(log, REPO_ROOT)
-    assert returncode == 0 and report, "nox -s build-import-check exited %d %s:\n%s" % (
-        returncode, where, "\n".join(report) if report else output[-6000:])
-    problems = [line for line in report if line.startswith(("ERROR:", "WARNING:"))
-                and not line.startswith(IMPORTER_ENVIRONMENT_WARNINGS)]
-    assert not problems, "galaxy-importer reported %d problems %s:\n%s\n\nIts report:\n%s" % (
-        len(problems), where, "\n".join(problems), "\n".join(report))
-    assert report[-1] == "Importer processing completed successfully", "\n".join(report)
-
-    # What Galaxy would list: every module, filter, callback and role, the plugins with their documentation.
-    with open(kept_result, encoding="utf-8") as handle:
-        imported = json.load(handle)
-    expected = {("module", name) for name in plugin_names("modules")}
-    expected |= {("filter", name) for name in plugin_names("filter")}
-    expected |= {("callback", name) for name in plugin_names("callback")}
-    expected |= {("role", os.path.basename(path)) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))}
-    listed = {(item["content_type"], item["name"]) for item in imported["contents"]}
-    assert expected <= listed, sorted(expected - listed)
-    documented = {(item["content_type"], item["content_name"]) for item in imported["docs_blob"]["contents"]
-                  if item["doc_strings"]}
-    plugins = {item for item in expected if item[0] != "role"}
-    assert plugins <= documented, sorted(plugins - documented)
-    assert imported["docs_blob"]["collection_readme"]["html"]
-    assert imported["requires_ansible"]
-
-
-def plugin_names(plugin_type):
-    return [os.path.splitext(os.path.basename(path))[0]
-            for path in glob.glob(os.path.join(REPO_ROOT, "plugins", plugin_type, "*.py"))
-            if not os.path.basename(path).startswith("_")]
+        for forbidden in FORBIDDEN_IN_TARBALL:
+            assert "/%s/" % forbidden not in "/%s/" % name, name
 
 
 def test_execution_environment_build_context(tmp_path):
     context = tmp_path / "context"
-    ecosystem("ee", str(context))
+    run(TOOLS_PYTHON, os.path.join(TOOLING, "ecosystem.py"), "ee", str(context))
     assert (context / "Containerfile").is_file()
-    assert FQCN in (context / "_build" / "requirements.yml").read_text(encoding="utf-8")
+    assert "genauth.management" in (context / "_build" / "requirements.yml").read_text(encoding="utf-8")
     user_pip = context / "_build" / "requirements.txt"
     assert "voluptuous" in user_pip.read_text(encoding="utf-8")
     # What the image build's introspection step adds for the installed collection, with the user's packages.
-    deps = run([os.path.join(TOOLS_BIN, "ansible-builder"), "introspect", "--user-pip", str(user_pip), COLLECTIONS])
+    deps = run(os.path.join(TOOLS_BIN, "ansible-builder"), "introspect", "--user-pip", str(user_pip), COLLECTIONS)
     assert re.search(r"requests.*from collection genauth.management", deps), deps
     assert re.search(r"voluptuous.*from collection user", deps), deps
-    run([tools_python(), "-c", "import sys, yaml; from ansible_builder.ee_schema import validate_schema; "
-                               "[validate_schema(yaml.safe_load(open(f))) for f in sys.argv[1:]]",
-         "meta/execution-environment.yml", "docs/examples/execution-environment.yml"])
+    run(TOOLS_PYTHON, "-c", "import sys, yaml; from ansible_builder.ee_schema import validate_schema; "
+                            "[validate_schema(yaml.safe_load(open(f))) for f in sys.argv[1:]]",
+        "meta/execution-environment.yml", "docs/examples/execution-environment.yml")

@@ -1,14 +1,14 @@
 """Offline stand-in for the get-pip bootstrap script that ansible-test downloads.
 
+Why no tool does this: ansible-test offers no other way to bootstrap pip in its --venv environments, and
+antsibull-nox's ansible-test sessions run in containers that bring their own pip.
+
 ansible-test creates its sanity, units and integration virtual environments without pip, then runs
 ``python get_pip_<version>.py [pip options] pip==<version> [--no-setuptools] [--no-wheel]``, which it fetches
 once from a host outside the package registries and caches under ``~/.ansible/test/cache/``. Machines that reach
 only the package registries cannot fetch it, so ``tests/tooling/run_ansible_test.py`` puts this script in the
 cache instead (it never replaces a real one). It bootstraps pip from the interpreter's bundled ``ensurepip``
 and then lets that pip install what ansible-test asked for, from the configured index.
-
-Why no tool does this: ansible-test offers no other way to bootstrap pip in its --venv environments, and antsibull-nox's ansible-test
-sessions run in containers that bring their own pip.
 """
 
 import subprocess

@@ -1,81 +1,102 @@
 #!/usr/bin/env python
-"""Run ansible-test on this checkout.
+"""Run ansible-test with --venv on a mirror of this checkout.
 
-ansible-test needs the collection at ``.../ansible_collections/genauth/management``; the repository root is the
-collection root, so this script mirrors the checkout's files (those git tracks or would track, so no venvs,
-caches or build output) to ``.build/ansible_collections/genauth/management`` and runs ansible-test there.
-``tests/output`` in the mirror survives between runs, so ansible-test's own delegation venvs are reused.
+    python tests/tooling/run_ansible_test.py [--emulator] [--all-pythons] [--tree DIR] -- ANSIBLE-TEST ARGS...
 
-Usage::
+Why no tool does this: antsibull-nox's ansible-test sessions run sanity and units with --docker and integration with
+docker or remote machines, and there is no container engine here; with --venv, ansible-test needs what this script
+gives it: the collection in an ansible_collections tree, a get-pip script, Pythons that pyenv's shims hide.
 
-    python tests/tooling/run_ansible_test.py [--emulator] [--all-pythons] [--tree DIR] -- sanity --venv --python 3.11 ...
+The mirror, .build/ansible_collections/genauth/management (or DIR/ansible_collections/genauth/management), holds the
+files git tracks or would track; its tests/output, with ansible-test's venvs, is kept from run to run. ansible-test
+bootstraps pip in each venv with a get-pip script from a host outside the package index: tests/tooling/get_pip.py
+stands in for it in ansible-test's cache unless a real one is there. The ansible-test run is the one beside this
+interpreter (the tools venv's).
 
---emulator      run ansible-test under the emulator harness, which starts the GenAuth emulator and a webhook
-                receiver once, writes their connection to tests/integration/integration_config.yml in the
-                mirror (ansible-test gives that file to every integration target as extra vars; it passes no
-                other environment through), scans ansible-test's output and every request the emulator got
-                for the servers' secrets (the run fails on a leak), and stops the servers when ansible-test ends.
---all-pythons   put every python3.X found on PATH or under pyenv on ansible-test's PATH, so multi-version
-                sanity tests (compile, import) cover each Python that is installed.
---tree DIR      mirror into DIR/ansible_collections/genauth/management instead of .build/ (make matrix gives each
-                ansible-core release its own, so their ansible-test venvs never mix).
-
-The ansible-test used is the one beside the running interpreter (the tools venv that the Makefile creates).
-
-Why no tool does this: antsibull-nox's ansible-test sessions, the runner community collections use, always pass
-``--docker`` to sanity and units, and need ``docker`` or ``remote`` (Ansible's remote machines, over the network)
-for each integration session; there is no container engine here, so ansible-test runs with ``--venv``, which
-needs the mirror, the offline get-pip and the emulator harness that this script provides.
+--emulator      run ansible-test under the emulator harness: it starts the GenAuth emulator and a webhook receiver,
+                writes their connection to tests/integration/integration_config.yml in the mirror (the extra vars
+                ansible-test gives every target; it passes no environment through), and fails the run when a
+                secret shows in ansible-test's output or out of place in a request the emulator got.
+--all-pythons   put every python3.X found on PATH or under pyenv on ansible-test's PATH, so that the sanity tests
+                that run per Python (compile, import) run on each one installed.
+--tree DIR      mirror into DIR instead of .build (make matrix gives each ansible-core release line its own).
 """
 
 import argparse
+import glob
 import os
 import re
 import shutil
 import subprocess
 import sys
 
-from collection_tree import mirror_checkout
-from pythons import find_python
-
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO_ROOT, ".build")
-TREE = os.path.join(BUILD, "ansible_collections", "genauth", "management")
-GET_PIP_STAND_IN = os.path.join(REPO_ROOT, "tests", "tooling", "get_pip.py")
+COLLECTION = os.path.join("ansible_collections", "genauth", "management")
 HARNESS = os.path.join(REPO_ROOT, "tests", "emulator", "harness.py")
+# What a checkout that is not a git repository (an unpacked archive) leaves out of the mirror, as .gitignore does.
+NOT_IN_GIT = (".git", ".venv", ".build", "__pycache__", ".pytest_cache", ".hypothesis", ".ansible", "output",
+              "_build", "*.pyc")
 
 
-def pinned_pip_version():
-    """The pip version ansible-test bootstraps into its venvs (it names the cached get-pip script)."""
-    import ansible_test
-    source = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")
-    with open(source, encoding="utf-8") as handle:
-        match = re.search(r"\bpip='([0-9.]+)'", handle.read())
-    if not match:
-        sys.exit("run_ansible_test: cannot find the pip version ansible-test bootstraps in %s" % source)
-    return match.group(1)
+def mirror_checkout(tree):
+    """Make tree hold exactly the checkout's files, and the tests/output it had."""
+    output, kept = os.path.join(tree, "tests", "output"), tree + ".output"
+    if os.path.isdir(output):
+        os.replace(output, kept)
+    shutil.rmtree(tree, ignore_errors=True)
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=REPO_ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copytree(REPO_ROOT, tree, ignore=shutil.ignore_patterns(*NOT_IN_GIT))
+    else:
+        for rel in listed.decode("utf-8").split("\0"):
+            if rel and os.path.isfile(os.path.join(REPO_ROOT, rel)):
+                os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+                shutil.copy2(os.path.join(REPO_ROOT, rel), os.path.join(tree, rel))
+    if os.path.isdir(kept):
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+        os.replace(kept, output)
+    # ansible-test lists content with git inside a repository: without a repository of its own, the mirror would
+    # be an ignored folder of the checkout around it, and every target would be skipped.
+    git = ["git", "-c", "user.name=ansible-test", "-c", "user.email=ansible-test@localhost"]
+    subprocess.run(git + ["init", "-q"], cwd=tree, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=tree, check=True)
 
 
 def install_get_pip_stand_in():
-    """Put the offline get-pip stand-in where ansible-test looks for its cached copy, unless one is there."""
-    cache = os.path.expanduser(os.path.join("~", ".ansible", "test", "cache"))
-    target = os.path.join(cache, "get_pip_%s.py" % pinned_pip_version().replace(".", "_"))
-    if not os.path.exists(target):
-        os.makedirs(cache, exist_ok=True)
-        shutil.copyfile(GET_PIP_STAND_IN, target)
+    """Put tests/tooling/get_pip.py where ansible-test looks for its cached get-pip script, unless one is there."""
+    import ansible_test
+    source = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")
+    with open(source, encoding="utf-8") as handle:
+        pip_version = re.search(r"\bpip='([0-9.]+)'", handle.read()).group(1)
+    cached = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % pip_version.replace(".", "_"))
+    if not os.path.exists(cached):
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        shutil.copyfile(os.path.join(REPO_ROOT, "tests", "tooling", "get_pip.py"), cached)
 
 
-def python_dirs():
-    """A folder of python3.X links for every Python 3 installed (PATH first, then pyenv), for ansible-test."""
+def find_python(version, path=None):
+    """The path of python<version> (``3.12``) on PATH or under pyenv, or None; pyenv's shims fail unless a version
+    is selected, so the real binaries under $PYENV_ROOT/versions stand in for them."""
+    found = shutil.which("python" + version, path=path)
+    if found and os.sep + "shims" + os.sep not in found:
+        return found
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = sorted(glob.glob(os.path.join(pyenv, "versions", version + ".*", "bin", "python" + version)))
+    return candidates[-1] if candidates else None
+
+
+def python_links():
+    """A folder of python3.X links, one for every Python 3 installed, made anew (no link to an uninstalled one)."""
     links = os.path.join(BUILD, "pythons")
-    shutil.rmtree(links, ignore_errors=True)  # made anew, so an uninstalled Python leaves no dangling link
+    shutil.rmtree(links, ignore_errors=True)
     os.makedirs(links)
-    search_path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != links)
     for minor in range(6, 20):
-        found = find_python("3.%d" % minor, path=search_path)
-        link = os.path.join(links, "python3.%d" % minor)
+        found = find_python("3.%d" % minor)
         if found:
-            os.symlink(found, link)
+            os.symlink(found, os.path.join(links, "python3.%d" % minor))
     return links
 
 
@@ -83,26 +104,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--emulator", action="store_true")
     parser.add_argument("--all-pythons", action="store_true")
-    parser.add_argument("--tree", help="the folder to hold ansible_collections/genauth/management")
+    parser.add_argument("--tree", default=BUILD)
     parser.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args(argv)
-    args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
-    tree = os.path.join(os.path.abspath(opts.tree), "ansible_collections", "genauth", "management") if opts.tree else TREE
-
-    mirror_checkout(tree, keep=("tests/output",))
+    tree = os.path.join(os.path.abspath(opts.tree), COLLECTION)
+    mirror_checkout(tree)
     install_get_pip_stand_in()
     bin_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ)
-    path = [bin_dir]
-    if opts.all_pythons:
-        path.append(python_dirs())
-    env["PATH"] = os.pathsep.join(path + [env.get("PATH", os.defpath)])
+    path = [bin_dir] + ([python_links()] if opts.all_pythons else []) + [os.environ.get("PATH", os.defpath)]
+    args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
     command = [os.path.join(bin_dir, "ansible-test")] + args
     if opts.emulator:
         integration_vars = os.path.join(tree, "tests", "integration", "integration_config.yml")
         command = [sys.executable, HARNESS, "run", "--vars-file", integration_vars, "--scan-secrets", "--"] + command
     print("run_ansible_test: %s (in %s)" % (" ".join(command), os.path.relpath(tree, REPO_ROOT)), flush=True)
-    return subprocess.call(command, cwd=tree, env=env)
+    return subprocess.call(command, cwd=tree, env=dict(os.environ, PATH=os.pathsep.join(path)))
 
 
 if __name__ == "__main__":
