@@ -1,76 +1,63 @@
 #!/usr/bin/env python
-"""The module's own start-up cost, without Ansible around it: import time and argument validation.
+"""How long genauth_webhook_trigger's GenAuthModule() takes to check its arguments, without Ansible around it.
 
-    PYTHONPATH=COLLECTIONS_PATH python tests/bench/overhead.py validate ARGS_JSON REPEATS
+    PYTHONPATH=COLLECTIONS_PATH python tests/bench/overhead.py ARGS_JSON REPEATS
 
-Runs the module's main() with the arguments of ARGS_JSON (as Ansible passes them) and stops it right
-after GenAuthModule() returns, before any network call. Prints JSON: the seconds each construction took,
-split into AnsibleModule's part (argument spec) and the voluptuous rules (build_schema + validate).
-The first construction is reported apart: it pays for one-time work (compiling regular expressions, ...).
+tests/bench/run.py runs it in a process of its own, where the module is imported as Ansible runs it. It runs the
+module's main() REPEATS times with the arguments of ARGS_JSON, stopping each right after GenAuthModule() returns,
+before any network call, and prints one JSON list: per run, the seconds it took (total_s) and, of those, the
+voluptuous rules' (rules_s, checked_options()); the rest is AnsibleModule's argument spec. The first run also pays
+for one-time work (compiling regular expressions, ...).
 """
 
+import importlib
 import json
 import sys
 import time
 
+from ansible.module_utils import basic
+
 MODULE = "ansible_collections.genauth.management.plugins.modules.genauth_webhook_trigger"
 
 
-class _Stop(Exception):
-    pass
+class Constructed(Exception):
+    """Raised when GenAuthModule() has returned, to stop main() there."""
 
 
-def validate(args_path, repeats):
-    from ansible.module_utils import basic
-    import importlib
-
-    with open(args_path, "rb") as fh:
-        basic._ANSIBLE_ARGS = fh.read()
+def main(args_path, repeats):
+    with open(args_path, "rb") as handle:
+        basic._ANSIBLE_ARGS = handle.read()
     basic._ANSIBLE_PROFILE = "legacy"
     module = importlib.import_module(MODULE)
     _module = sys.modules["ansible_collections.genauth.management.plugins.module_utils._module"]
+    rules_s = [0.0]
+    checked_options, init = _module.checked_options, _module.GenAuthModule.__init__
 
-    spent = {"rules": 0.0}
-
-    def timed(func):
-        def wrapper(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                spent["rules"] += time.perf_counter() - start
-        return wrapper
-
-    _module.build_schema = timed(_module.build_schema)
-    _module.validate = timed(_module.validate)
-    original_init = _module.GenAuthModule.__init__
+    def timed_checked_options(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return checked_options(*args, **kwargs)
+        finally:
+            rules_s[0] += time.perf_counter() - start
 
     def stopping_init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        raise _Stop()
+        init(self, *args, **kwargs)
+        raise Constructed()
 
-    _module.GenAuthModule.__init__ = stopping_init
+    _module.checked_options, _module.GenAuthModule.__init__ = timed_checked_options, stopping_init
     runs = []
     for dummy in range(repeats):
-        spent["rules"] = 0.0
+        rules_s[0] = 0.0
         start = time.perf_counter()
         try:
             module.main()
-        except _Stop:
+        except Constructed:
             pass
         except SystemExit:
-            raise SystemExit("the module exited during validation: are the benchmark arguments valid?")
-        total = time.perf_counter() - start
-        runs.append({"total_s": total, "rules_s": spent["rules"], "ansible_module_s": total - spent["rules"]})
-    return {"first": runs[0], "rest": runs[1:]}
-
-
-def main(argv):
-    if argv[1] == "validate":
-        print(json.dumps(validate(argv[2], int(argv[3]))))
-        return 0
-    raise SystemExit("unknown action %r" % argv[1])
+            sys.exit("the module exited while it checked its arguments: are the benchmark's arguments valid?")
+        runs.append({"total_s": time.perf_counter() - start, "rules_s": rules_s[0]})
+    print(json.dumps(runs))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    main(sys.argv[1], int(sys.argv[2]))
