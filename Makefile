@@ -17,7 +17,7 @@ ANSIBLE_TEST := $(TOOLS_BIN)/python tests/tooling/run_ansible_test.py
 ECOSYSTEM := $(TOOLS_BIN)/python tests/tooling/ecosystem.py
 NOX := $(TOOLS_BIN)/nox --non-interactive --no-color
 # antsibull-docs and ansible-builder find the collection through this symlinked tree (tests/conftest.py and
-# `ecosystem.py link` make it).
+# `ecosystem.py docs` make it).
 COLLECTIONS := $(CURDIR)/$(BUILD)/collections
 TOOLS_ENV := PATH="$(CURDIR)/$(TOOLS_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -114,15 +114,15 @@ ee: tools
 matrix: tools
 	$(TOOLS_BIN)/python tests/tooling/matrix.py
 
-# Not part of `make test`: starts the emulator and a receiver, times five ways of triggering N webhooks,
-# and writes docs/benchmarks.md and docs/benchmarks.png. Knobs (all optional; BENCH_LATENCIES is the
-# receiver's, BENCH_API_LATENCIES the emulator's for every API call, both in ms; a2 is the method (a')):
-#   make bench BENCH_REPEATS=1 BENCH_N=1,20 BENCH_LATENCIES=100 BENCH_API_LATENCIES=50 BENCH_METHODS=a2,c
+# Not part of `make test`: starts the emulator and a receiver, times five ways of triggering N webhooks, and writes
+# docs/benchmarks.md and docs/benchmarks.png. Its knobs, all optional, are variables given to make (which passes
+# them on in the environment): BENCH_REPEATS, BENCH_N, BENCH_LATENCIES (the receiver's, in ms), BENCH_API_LATENCIES
+# (the emulator's for every API call, in ms), BENCH_METHODS (a2 is the method (a')), and BENCH_OUT, a folder for
+# the two files instead of docs/ (a trial run). The smallest run:
+#   make bench BENCH_REPEATS=1 BENCH_N=1 BENCH_LATENCIES=0 BENCH_API_LATENCIES=0 BENCH_METHODS=a,c BENCH_OUT=/tmp/b
 # The chart needs matplotlib, kept in its own venv so that .venv stays as tests/constraints.txt pins it.
 BENCH_VENV := $(BUILD)/bench-venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
-BENCH_KNOBS := $(strip $(foreach knob,BENCH_REPEATS BENCH_N BENCH_LATENCIES BENCH_API_LATENCIES BENCH_METHODS,\
-	$(if $($(knob)),$(knob)=$($(knob)))))
 
 $(BENCH_STAMP): tests/bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -130,8 +130,7 @@ $(BENCH_STAMP): tests/bench/requirements.txt
 	touch $(BENCH_STAMP)
 
 bench: venv $(BENCH_STAMP)
-	$(if $(BENCH_KNOBS),env $(BENCH_KNOBS)) BENCH_COMMAND="$(strip make bench $(BENCH_KNOBS))" \
-		$(BIN)/python tests/bench/run.py --plot-python $(BENCH_VENV)/bin/python
+	$(BIN)/python tests/bench/run.py --plot-python $(BENCH_VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) $(BUILD) .pytest_cache docs/_build
