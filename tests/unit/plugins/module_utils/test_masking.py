@@ -31,27 +31,24 @@ def nested(depth, leaf=1):
     ("tab\tkept, \u202eevil\u2028", "tab\tkept, \\u202eevil\\u2028"),
     ("\x9b31m C1", "\\x9b31m C1"),
     ("plain text, 中文 and émoji ✓", "plain text, 中文 and émoji ✓"),
+    (5, "5"),  # any value
 ])
 def test_printable_escapes_what_a_terminal_would_obey(text, shown):
     assert printable(text) == shown
 
 
 def test_secrets_are_masked_in_every_form_a_server_writes_them():
-    secrets = Secrets([KEY_SECRET, SECRET_MASK, "", None])
+    secrets = Secrets([KEY_SECRET])
     location = "https://evil.example/login?key=" + KEY_SECRET.replace("+", "%2B").replace("/", "%2F")
     assert KEY_SECRET not in secrets.mask("echo " + KEY_SECRET)
     assert secrets.mask(location) == "https://evil.example/login?key=" + SECRET_MASK
     assert secrets.mask(location.replace("%2B", "%2b")) == "https://evil.example/login?key=" + SECRET_MASK
     assert Secrets(["a b/ü"]).mask("x=a+b%2f%C3%BC&y=a%20b/ü") == "x=%s&y=%s" % (SECRET_MASK, SECRET_MASK)
-    assert secrets.values() == frozenset([KEY_SECRET]), "a mask or an empty value is never a secret"
+    assert Secrets(["abcdef", "abcdefghij"]).mask("x abcdefghij y") == "x %s y" % SECRET_MASK, "the longer one whole"
 
 
-def test_a_secret_that_contains_another_is_masked_whole():
-    secrets = Secrets(["abcdef", "abcdefghij"])
-    assert secrets.mask("x abcdefghij y") == "x %s y" % SECRET_MASK
-
-
-def test_the_mask_of_a_server_is_not_a_secret():
+def test_a_mask_or_an_empty_value_is_never_a_secret():
+    assert Secrets([KEY_SECRET, SECRET_MASK, "", None]).values() == frozenset([KEY_SECRET])
     assert not is_secret_value("********") and not is_secret_value("  ***  ") and is_secret_value("ab***cd")
 
 
@@ -63,22 +60,25 @@ def test_shown_masks_then_escapes_then_cuts():
     assert shown == ("x" * (SNIPPET_LENGTH - 20) + SECRET_MASK + "\\x1b[31m" * 3)[:SNIPPET_LENGTH] + "..."
 
 
-def test_redact_masks_keys_and_values_without_recursion():
-    secrets = Secrets([KEY_SECRET])
-    value = {KEY_SECRET: 1, "%s!" % KEY_SECRET: [KEY_SECRET, {"x-authing-token": "abc"}], "n": None}
-    redacted = secrets.redact(value, secret_keys=("X-Authing-Token",))
-    assert KEY_SECRET not in json.dumps(redacted)
-    assert redacted[SECRET_MASK] == 1 and redacted[SECRET_MASK + "!"][1] == {"x-authing-token": SECRET_MASK}
+def test_redact_masks_secrets_everywhere_keys_included_and_secret_keys_in_any_case():
+    value = {KEY_SECRET: 1, "%s!" % KEY_SECRET: [KEY_SECRET, 1, None, {"X-TOKEN": 5}], "n": None,
+             "Headers": {"x-token": "abc", "x-other": "has %s inside" % KEY_SECRET, "x-empty-token": ""}}
+    assert Secrets([KEY_SECRET, "", None]).redact(value, secret_keys=("X-Token", "x-empty-token")) == {
+        SECRET_MASK: 1, SECRET_MASK + "!": [SECRET_MASK, 1, None, {"X-TOKEN": SECRET_MASK}], "n": None,
+        "Headers": {"x-token": SECRET_MASK, "x-other": "has %s inside" % SECRET_MASK, "x-empty-token": ""}}
     assert value[KEY_SECRET] == 1, "the original is left as it was"
-    deep = secrets.redact(nested(5000, KEY_SECRET))
+
+
+def test_redact_works_without_recursion():
+    deep = Secrets([KEY_SECRET]).redact(nested(5000, KEY_SECRET))
     for dummy in range(5000):
         deep = deep["a"]
     assert deep == SECRET_MASK
 
 
-def test_two_keys_that_mask_alike_are_both_kept():
-    redacted = Secrets(["s3cret-1", "s3cret-2"]).redact({"s3cret-1": 1, "s3cret-2": 2})
-    assert sorted(redacted.items()) == [(SECRET_MASK, 1), (SECRET_MASK + " (2)", 2)]
+def test_keys_that_mask_alike_are_all_kept():
+    redacted = Secrets(["s3cret-1", "s3cret-2", "s3cret-3"]).redact({"s3cret-1": 1, "s3cret-2": 2, "s3cret-3": 3})
+    assert sorted(redacted.items()) == [(SECRET_MASK, 1), (SECRET_MASK + " (2)", 2), (SECRET_MASK + " (3)", 3)]
 
 
 def test_prune_replaces_what_is_nested_too_deep():
@@ -134,17 +134,3 @@ def test_a_server_message_cannot_drive_the_terminal():
     assert "\x1b" not in msg and "\x07" not in msg and "\n" not in msg and "\r" not in msg
     assert "\\x1b]0;pwned\\x07\\r\\nok: [localhost]" in msg
     assert info.value.request_id is None, "a requestId that is not a string or number is not returned"
-
-
-def test_printable_takes_any_value_and_keys_that_mask_alike_are_all_kept():
-    assert printable(5) == "5"
-    redacted = Secrets(["s3cret-1", "s3cret-2", "s3cret-3"]).redact({"s3cret-1": 1, "s3cret-2": 2, "s3cret-3": 3})
-    assert sorted(redacted) == [SECRET_MASK, SECRET_MASK + " (2)", SECRET_MASK + " (3)"]
-
-
-def test_redact_masks_secrets_everywhere_and_secret_keys_in_any_case():
-    value = {"Headers": {"X-Token": "abc", "x-other": "has abc inside", "x-empty-token": ""},
-             "list": ["abc", 1, None, {"X-TOKEN": 5}], "n": 3}
-    assert Secrets(["abc", "", None]).redact(value, secret_keys=("x-token", "x-empty-token")) == {
-        "Headers": {"X-Token": SECRET_MASK, "x-other": "has %s inside" % SECRET_MASK, "x-empty-token": ""},
-        "list": [SECRET_MASK, 1, None, {"X-TOKEN": SECRET_MASK}], "n": 3}
