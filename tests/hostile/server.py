@@ -1,69 +1,30 @@
 """A hostile fake of the GenAuth Management API V3, run in the pytest process.
 
-The emulator (``tests/emulator/genauth_emulator.py``) is faithful: it behaves like GenAuth, its faults are the ones
-GenAuth and its gateways really show, and the SDK fidelity tests hold it to that. This server is the opposite and is
-kept apart so that the emulator stays a model worth trusting: it answers what a broken, compromised or malicious
-server (or anything that can sit at ``host``) could send. Answers that trickle one byte at a time, that never end,
-that expand from a few hundred kilobytes of gzip to hundreds of megabytes; pages that never end, repeat, or move
-under the reader; JSON nested thousands of levels deep; fields of the wrong type; secrets placed where masking is
-weakest (across the cut of a quoted error page, URL-encoded in a redirect, as a JSON key); terminal control
-sequences in messages. Its default behaviour is a plain, correct API, so that a test turns on one hostile thing at
-a time.
+The emulator (``tests/emulator/``) is faithful, and is kept so: this server answers instead what a broken,
+compromised or malicious server (or anything that can sit at ``host``) could send, one scenario kind per
+``_kind_<kind>`` method of :class:`HostileServer`. By default it is a plain, correct API of the calls the modules make
+here (writes are only counted: the tests assert there are none), so that a test turns on one hostile thing at a time.
+It writes every byte of its answers to the socket itself, and sees when the client hangs up.
 
-It is written on raw sockets (``socketserver``), so it controls every byte and sees when the client hangs up. Each
-access key id is a *tenant*, with its own webhooks, scenarios and counters: one playbook run can hold many
-independent cases, each task naming its tenant with ``access_key_id`` (the secret is the same for every tenant).
-Every later call is tied to its tenant by the token the tenant was issued.
-
-Python API::
-
-    with HostileServer() as server:
-        env = server.env()                      # GENAUTH_HOST, GENAUTH_ACCESS_KEY_ID, GENAUTH_ACCESS_KEY_SECRET
-        server.scenario("trickle_body", endpoint="get-webhook")            # on the default tenant
-        tenant = server.tenant("paging")                                   # another access key id
-        tenant.add_webhook("wh1", name="deploy")
-        tenant.scenario("pages", endpoint="list-webhooks", mode="endless", total=None)
-        ...                                                                # run ansible-playbook
-        server.wait_idle()
-        tenant.calls("list-webhooks"), tenant.trickles, tenant.streams
-
-Scenario kinds (``Tenant.scenario(kind, endpoint, webhook_id=None, times=None, **options)``; ``webhook_id`` limits
-one to calls about that webhook, ``times`` to its first calls):
-
-- ``trickle_headers`` / ``trickle_body``: the normal answer, padded to ``size`` bytes, sent one byte every ``delay``
-  seconds: the status line and headers too, or only the body after headers sent at once. The server gives up after
-  ``patience`` bytes if the client is still reading (and closes), so a client that never gives up costs a bounded
-  time. Each is recorded in ``Tenant.trickles``: bytes ``sent``, ``client_closed``, ``outlasted``.
-- ``stream``: the normal answer with ``size`` spaces after its opening brace (valid JSON, so a client that reads it
-  whole still gets a small value), generated as it is sent (never held in memory), with its Content-Length or, with
-  ``chunked``, in chunks of unannounced total; recorded in ``Tenant.streams`` (bytes ``sent`` of ``total``, ``client_stopped``).
-- ``gzip``: the prepared bytes of file ``path`` sent with ``Content-Encoding: gzip``.
-- ``html``: an HTML page with HTTP ``status``, with a secret (``secret``: ``key_secret`` or ``token``) starting at
-  character ``at``.
-- ``redirect``: HTTP ``status`` with ``location``, a template of ``{url}``, ``{token}``, ``{key_secret}`` and
-  ``{key_secret_quoted}``.
-- ``envelope``: an error envelope (HTTP 200) with ``status_code``, ``message``, ``api_code``.
-- ``data``: a successful envelope whose ``data`` is ``data``, as given.
-- ``deep``: JSON nested ``depth`` levels: in the webhook (get-webhook), in a listed webhook (list-webhooks), or as
-  ``data.response`` (trigger-webhook, ``shape`` ``dict`` or ``list``); a trigger still counts as delivered.
-- ``pages`` (list-webhooks): ``mode`` ``endless`` (``pages`` full pages of different webhooks, ``limit`` from the
-  query, then empty ones; ``total`` is sent as ``totalCount``, left out when it is :data:`ABSENT`), ``repeat``
-  (the same full page whatever ``page`` says) or ``moving`` (page 1 ends with hook-49/wh0049, page 2 starts with it
-  again: a webhook before it was deleted between the two calls).
+Each access key id is a *tenant* (``HostileServer.tenant``), with its own webhooks, scenarios and counters, so one
+playbook run holds many independent cases (the key secret is the same for every tenant; later calls are tied to a
+tenant by its token). ``tests/integration/test_hostile.py`` shows the use.
 """
 
-from __future__ import annotations
-
 import base64
-import http
+import collections
+import functools
+import http.server
+import itertools
 import json
 import re
 import secrets
 import select
-import socketserver
 import string
+import sys
 import threading
 import time
+import zlib
 from urllib.parse import parse_qs, quote, urlsplit
 
 API_PREFIX = "/api/v3/"
@@ -73,45 +34,43 @@ PAGE_LIMIT_MAX = 50
 # Sent as totalCount's value to leave the field out.
 ABSENT = object()
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
-EVENT_LIST = {
-    "categories": [{"name": "Test", "nameEn": "Test", "value": "test"}, {"name": "User", "nameEn": "User", "value": "user"}],
-    "events": [{"name": "Test", "nameEn": "Test", "value": "test", "category": "test"},
-               {"name": "Login", "nameEn": "Login", "value": "login", "category": "user"},
-               {"name": "User created", "nameEn": "User created", "value": "user:created", "category": "user"}],
-}
+EVENT_LIST = {"categories": [{"name": "Test", "nameEn": "Test", "value": "test"}],
+              "events": [{"name": "Test", "nameEn": "Test", "value": "test", "category": "test"}]}
 READ_TIMEOUT = 10.0
-MAX_REQUEST_BYTES = 4 << 20
+JSON = [("Content-Type", "application/json")]
+HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
 def make_secret(length=43, seed_chars="+/"):
     """A random secret of ``length`` characters in base64's alphabet, with ``seed_chars`` spread in it, so that its
     URL-encoded form differs from it (``+`` and ``/`` are percent-encoded, unlike ``-`` and ``_``)."""
-    alphabet = string.ascii_letters + string.digits
-    chars = [secrets.choice(alphabet) for dummy in range(length)]
+    chars = [secrets.choice(string.ascii_letters + string.digits) for dummy in range(length)]
     for number, char in enumerate(seed_chars):
         chars[(number + 1) * length // (len(seed_chars) + 1)] = char
     return "".join(chars)
-
-
-def _b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def jwt(claims):
     """A JWT-shaped token (the signature is random: only this server reads it). The header starts with a random
     ``kid``, so that no two tokens share a 12-character piece by chance of a common header."""
     header = {"kid": secrets.token_hex(8), "alg": "HS256", "typ": "JWT"}
-    return ".".join((_b64(json.dumps(header, separators=(",", ":")).encode()),
-                     _b64(json.dumps(claims, separators=(",", ":")).encode()),
-                     _b64(secrets.token_bytes(32))))
+    parts = [json.dumps(value, separators=(",", ":")).encode() for value in (header, claims)]
+    return ".".join(base64.urlsafe_b64encode(part).rstrip(b"=").decode("ascii")
+                    for part in parts + [secrets.token_bytes(32)])
 
 
-def envelope(data=None, status_code=200, message="", request_id=None, **extra):
-    body = {"statusCode": status_code, "message": message, "requestId": request_id or secrets.token_hex(8)}
+def envelope(data=None, status_code=200, message="", **extra):
+    body = dict({"statusCode": status_code, "message": message, "requestId": secrets.token_hex(8)}, **extra)
     if status_code == 200:
         body["data"] = data
-    body.update(extra)
     return json.dumps(body).encode("utf-8")
+
+
+def webhook_object(webhook_id, secret):
+    """A webhook as GenAuth returns it."""
+    return {"webhookId": webhook_id, "name": webhook_id, "url": "https://hooks.example.test/" + webhook_id,
+            "contentType": "application/json", "enabled": True, "events": ["test"], "secret": secret,
+            "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z"}
 
 
 # ---------------------------------------------------------------------------------------------------- answers
@@ -119,265 +78,171 @@ def envelope(data=None, status_code=200, message="", request_id=None, **extra):
 class Answer(object):
     """One HTTP answer, sent whole; the connection is closed after every answer."""
 
-    def __init__(self, status=200, body=b"", content_type="application/json", headers=()):
-        self.status = status
-        self.body = body
-        self.content_type = content_type
-        self.headers = list(headers)
+    def __init__(self, status=200, body=b"", headers=JSON):
+        self.status, self.body, self.headers = status, body, list(headers)
 
     def head(self, length):
-        try:
-            reason = http.HTTPStatus(self.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        lines = ["HTTP/1.1 %d %s" % (self.status, reason)]
-        if self.content_type:
-            lines.append("Content-Type: %s" % self.content_type)
+        """The status line and headers, with no Content-Length when ``length`` is None."""
+        lines = ["HTTP/1.1 %d %s" % (self.status, http.HTTPStatus(self.status).phrase)]
         lines += ["%s: %s" % pair for pair in self.headers]
-        lines += ["Content-Length: %d" % length, "Connection: close", "", ""]
-        return "\r\n".join(lines).encode("latin-1")
+        if length is not None:
+            lines.append("Content-Length: %d" % length)
+        return "\r\n".join(lines + ["Connection: close", "", ""]).encode("latin-1")
 
     def send(self, sock):
-        try:
-            sock.sendall(self.head(len(self.body)) + self.body)
-        except OSError:
-            pass
+        sock.sendall(self.head(len(self.body)) + self.body)
 
 
 def _peer_closed(sock, timeout):
     """Wait up to ``timeout`` seconds; True as soon as the client has closed (or reset) its end."""
     deadline = time.monotonic() + timeout
-    while True:
-        left = max(0.0, deadline - time.monotonic())
-        try:
-            readable, dummy, dummy = select.select([sock], [], [], left)
+    while time.monotonic() < deadline:
+        try:  # bytes the client should not send are read and ignored
+            if select.select([sock], [], [], max(0.0, deadline - time.monotonic()))[0] and not sock.recv(4096):
+                return True
         except (OSError, ValueError):
             return True
-        if readable:
-            try:
-                data = sock.recv(4096)
-            except OSError:
-                return True
-            if not data:
-                return True
-            # The client sent more bytes (it should not); read them and go on waiting.
-        if time.monotonic() >= deadline:
-            return False
+    return False
 
 
 class Trickle(Answer):
-    """The answer sent one byte every ``delay`` seconds, the headers too (``phase`` headers) or only the body."""
+    """``answer`` sent one byte every ``delay`` seconds, the headers too (``phase`` "headers") or only the body. It
+    gives up after ``patience`` bytes, so a client that never hangs up costs a bounded time; ``record`` gets the
+    ``size`` trickled, the bytes ``sent``, and whether the client closed its end."""
 
-    def __init__(self, status, body, record, phase, delay, patience, headers=()):
-        super(Trickle, self).__init__(status, body, headers=headers)
-        self.record = record
-        self.phase = phase
-        self.delay = delay
-        self.patience = patience
+    def __init__(self, answer, record, phase, delay, patience):
+        super(Trickle, self).__init__(answer.status, answer.body)
+        self.record, self.phase, self.delay, self.patience = record, phase, delay, patience
 
     def send(self, sock):
         head = self.head(len(self.body))
-        data = head + self.body
-        if self.phase == "body":
-            try:
-                sock.sendall(head)
-            except OSError:
-                self.record.update(client_closed=True, done=True)
-                return
-            data = self.body
+        data = self.body if self.phase == "body" else head + self.body
         self.record["size"] = len(data)
-        sent = 0
-        for index in range(len(data)):
-            if sent >= self.patience:
-                self.record["outlasted"] = True
-                break
-            try:
+        try:
+            if self.phase == "body":
+                sock.sendall(head)
+            for index in range(min(len(data), self.patience)):
                 sock.send(data[index:index + 1])
-            except OSError:
-                self.record["client_closed"] = True
-                break
-            sent += 1
-            self.record["sent"] = sent
-            if _peer_closed(sock, self.delay):
-                self.record["client_closed"] = True
-                break
-        self.record["done"] = True
+                self.record["sent"] = index + 1
+                if _peer_closed(sock, self.delay):
+                    self.record["client_closed"] = True
+                    return
+        except OSError:
+            self.record["client_closed"] = True
 
 
 class Stream(Answer):
-    """``prefix``, then ``size`` filler bytes generated chunk by chunk (never held whole), then ``suffix``, with the
-    exact Content-Length; stops when the client stops reading."""
+    """``prefix``, then ``size`` spaces made chunk by chunk as they are sent (never held whole), then ``suffix``: with
+    its Content-Length or, ``chunked``, of a length that only reading tells. ``record`` gets the bytes ``sent`` of
+    ``total``, and whether the client stopped reading."""
 
     CHUNK = 1 << 20
 
-    def __init__(self, prefix, size, suffix, record, filler=b" ", chunked=False):
-        super(Stream, self).__init__(200, b"")
-        self.prefix, self.size, self.suffix, self.record, self.filler = prefix, size, suffix, record, filler
-        self.chunked = chunked
-        if chunked:  # no Content-Length: only reading tells how large the answer is
-            self.headers.append(("Transfer-Encoding", "chunked"))
-
-    def head(self, length):
-        head = super(Stream, self).head(length)
-        if self.chunked:
-            head = head.replace(b"Content-Length: %d\r\n" % length, b"")
-        return head
-
-    def chunks(self):
-        yield self.prefix
-        block = self.filler * self.CHUNK
-        left = self.size
-        while left > 0:
-            yield block if left >= self.CHUNK else block[:left]
-            left -= self.CHUNK
-        yield self.suffix
+    def __init__(self, prefix, size, suffix, record, chunked):
+        super(Stream, self).__init__(headers=JSON + [("Transfer-Encoding", "chunked")] if chunked else JSON)
+        self.prefix, self.size, self.suffix, self.record, self.chunked = prefix, size, suffix, record, chunked
 
     def send(self, sock):
         total = len(self.prefix) + self.size + len(self.suffix)
         self.record.update(total=total, sent=0)
+        block = b" " * self.CHUNK
+        filler = (block[:self.size - start] for start in range(0, self.size, self.CHUNK))
         try:
-            sock.sendall(self.head(total))
-            for chunk in self.chunks():
+            sock.sendall(self.head(None if self.chunked else total))
+            for chunk in itertools.chain([self.prefix], filler, [self.suffix]):
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if self.chunked else chunk)
                 self.record["sent"] += len(chunk)
             if self.chunked:
                 sock.sendall(b"0\r\n\r\n")
         except OSError:
             self.record["client_stopped"] = True
-        self.record["done"] = True
 
 
 # ---------------------------------------------------------------------------------------------------- state
-
-class Scenario(object):
-    def __init__(self, kind, endpoint, webhook_id=None, times=None, **options):
-        self.kind = kind
-        self.endpoint = endpoint
-        self.webhook_id = webhook_id
-        self.times = times
-        self.options = options
-        self.used = 0
-
-    def matches(self, endpoint, webhook_id):
-        return (self.endpoint == endpoint and (self.webhook_id is None or self.webhook_id == webhook_id)
-                and (self.times is None or self.used < self.times))
-
 
 class Tenant(object):
     """What one access key id sees: its webhooks, its scenarios, and what the server observed of its calls."""
 
     def __init__(self, server, key_id):
-        self.server = server
-        self.key_id = key_id
-        self.webhooks = {}
-        self.scenarios = []
-        self.counts = {}
-        self.requests = []
-        self.deliveries = []
-        self.trickles = []
-        self.streams = []
-        self.logs = {}
+        self.server, self.key_id = server, key_id
+        self.webhooks, self.logs, self.scenarios = {}, {}, []
+        # The calls made to each endpoint; the requests, and the payloads of trigger-webhook.
+        self.counts, self.requests, self.deliveries = collections.Counter(), [], []
+        self.trickles, self.streams = [], []
         # list-webhooks leaves the secret field out (get-webhook still returns it).
         self.list_hides_secret = False
         # data.response of every trigger-webhook.
         self.trigger_response = {"received": True}
-        self._next_id = 0
 
-    def add_webhook(self, webhook_id=None, name=None, **fields):
-        """A webhook of this tenant (its secret is the server's webhook secret unless ``secret`` is given; ``None``
-        leaves the field out)."""
-        if webhook_id is None:
-            self._next_id += 1
-            webhook_id = "%s-wh%04d" % (self.key_id, self._next_id)
-        webhook = {"webhookId": webhook_id, "name": name or webhook_id,
-                   "url": "https://hooks.example.test/%s" % webhook_id, "contentType": "application/json",
-                   "enabled": True, "events": ["test"], "secret": self.server.webhook_secret,
-                   "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z"}
-        webhook.update(fields)
-        if webhook.get("secret", 0) is None:
-            del webhook["secret"]
-        self.webhooks[webhook_id] = webhook
-        return webhook
+    def add_webhook(self, webhook_id, **fields):
+        """A webhook of this tenant, with the server's webhook secret unless ``secret`` is given."""
+        self.webhooks[webhook_id] = dict(webhook_object(webhook_id, self.server.webhook_secret), **fields)
 
-    def scenario(self, kind, endpoint, webhook_id=None, times=None, **options):
-        scenario = Scenario(kind, endpoint, webhook_id, times, **options)
-        with self.server.lock:
-            self.scenarios.append(scenario)
-        return scenario
+    def scenario(self, kind, endpoint, **options):
+        """Answer ``endpoint`` as ``HostileServer._kind_<kind>(call, **options)`` does (the first one given wins)."""
+        self.scenarios.append((kind, endpoint, options))
 
-    def calls(self, endpoint=None):
-        """Calls this tenant made to ``endpoint`` (every endpoint when None)."""
-        with self.server.lock:
-            if endpoint is None:
-                return sum(self.counts.values())
-            return self.counts.get(endpoint, 0)
-
-    def _match(self, endpoint, webhook_id):
-        for scenario in self.scenarios:
-            if scenario.matches(endpoint, webhook_id):
-                scenario.used += 1
-                return scenario
-        return None
+    def _scenario(self, endpoint):
+        return next(((kind, options) for kind, wanted, options in self.scenarios if wanted == endpoint),
+                    ("normal", {}))
 
 
-class _Handler(socketserver.BaseRequestHandler):
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Parses a request (``http.server``'s parser) and has the server answer it."""
+
+    timeout = READ_TIMEOUT
+
     def handle(self):
         hostile = self.server.hostile
-        hostile._enter()
+        with hostile.lock:
+            hostile.active += 1
         try:
-            self.request.settimeout(READ_TIMEOUT)
-            try:
-                request = _read_request(self.request)
-            except (OSError, ValueError):
-                return
-            if request is None:
-                return
-            hostile.answer(request).send(self.request)
+            super(_Handler, self).handle()
         finally:
-            hostile._leave()
+            with hostile.lock:
+                hostile.active -= 1
+                hostile.idle.notify_all()
 
+    def do_GET(self):
+        text = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        try:
+            payload = json.loads(text) if text else None
+        except ValueError:
+            payload = None
+        parts = urlsplit(self.path)
+        request = {"method": self.command, "path": parts.path, "target": self.path, "body": text, "json": payload,
+                   "headers": dict((name.lower(), value) for name, value in self.headers.items()),
+                   "query": dict((key, values[0]) for key, values in parse_qs(parts.query).items())}
+        self.server.hostile.answer(request).send(self.connection)
 
-class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+    do_POST = do_GET
 
-    def handle_error(self, request, client_address):  # a client that hangs up is not news
+    def log_message(self, *args):
         pass
 
 
-def _read_request(sock):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-        if len(data) > MAX_REQUEST_BYTES:
-            raise ValueError("request too large")
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, dummy = lines[0].split(" ", 2)
-    headers = {}
-    for line in lines[1:]:
-        name, dummy, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length") or 0)
-    if length > MAX_REQUEST_BYTES:
-        raise ValueError("request too large")
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        body += chunk
-    parts = urlsplit(target)
-    query = dict((key, values[0]) for key, values in parse_qs(parts.query).items())
-    text = body[:length].decode("utf-8", "replace")
-    try:
-        payload = json.loads(text) if text else None
-    except ValueError:
-        payload = None
-    return {"method": method, "path": parts.path, "query": query, "query_text": parts.query, "headers": headers,
-            "body": text, "json": payload}
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], OSError):  # a client that hangs up is not news; a bug here is
+            super(_HTTPServer, self).handle_error(request, client_address)
+
+
+# The call being answered; ``webhook_id`` is None unless the request names one as a string.
+Call = collections.namedtuple("Call", "tenant endpoint request payload webhook_id token")
+
+
+def _paging(call):
+    source = call.request["query"] if call.request["method"] == "GET" else call.payload
+    return max(1, int(source.get("page") or 1)), min(PAGE_LIMIT_MAX, max(1, int(source.get("limit") or 10)))
+
+
+def _paged(call, items):
+    page, limit = _paging(call)
+    return {"totalCount": len(items), "list": items[(page - 1) * limit:page * limit]}
+
+
+def _not_found(call):
+    return envelope(status_code=404, message="webhook %s not found" % call.webhook_id, apiCode=2004)
 
 
 # ---------------------------------------------------------------------------------------------------- the server
@@ -385,91 +250,48 @@ def _read_request(sock):
 class HostileServer(object):
     """The hostile API on 127.0.0.1 (an ephemeral port), serving each connection on its own thread."""
 
-    def __init__(self, key_secret=None, webhook_secret=None):
-        self.key_secret = key_secret or make_secret(43)
-        self.webhook_secret = webhook_secret or make_secret(32)
-        # Other values that must never show (an older webhook secret, a subscriber's own token), by label.
-        self.extra_secrets = {}
+    def __init__(self):
+        self.key_secret, self.webhook_secret = make_secret(43), make_secret(32)
+        # Other values a test may place in answers, which must never show either.
+        self.extra_secrets = {"old_webhook_secret": make_secret(32), "subscriber_token": "sub-" + make_secret(40, "-_")}
         self.issued_tokens = []
+        self.unrouted = []  # requests outside the API (such as to a redirect's target), or with an unknown token
         self.lock = threading.RLock()
-        self._idle = threading.Condition(self.lock)
-        self._active = 0
-        self._tenants = {}
-        self._token_tenants = {}
-        self.unrouted = []  # requests to paths outside the API, such as a redirect's target
-        self._server = None
-        self._thread = None
-        self.url = None
-
-    # lifecycle -----------------------------------------------------------------------------------
-
-    def start(self):
-        self._server = _TCPServer(("127.0.0.1", 0), _Handler)
+        self.idle = threading.Condition(self.lock)
+        self.active = 0
+        self._tenants, self._token_tenants = {}, {}
+        self._server = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._server.hostile = self
         self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="hostile-genauth", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     def __enter__(self):
-        return self.start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="hostile-genauth",
+                         daemon=True).start()
+        return self
 
     def __exit__(self, *exc_info):
-        self.stop()
-
-    def _enter(self):
-        with self.lock:
-            self._active += 1
-
-    def _leave(self):
-        with self.lock:
-            self._active -= 1
-            self._idle.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
 
     def wait_idle(self, timeout=10.0):
         """Wait until no connection is being answered (a trickle notices a client gone within its delay)."""
-        deadline = time.monotonic() + timeout
         with self.lock:
-            while self._active:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
-
-    # what tests use ------------------------------------------------------------------------------
+            self.idle.wait_for(lambda: not self.active, timeout)
 
     def env(self):
         """Environment variables pointing a module, the role or the callback at this server (default tenant)."""
-        return {
-            "GENAUTH_HOST": self.url,
-            "GENAUTH_ACCESS_KEY_ID": DEFAULT_KEY_ID,
-            "GENAUTH_ACCESS_KEY_SECRET": self.key_secret,
-            "NO_PROXY": LOOPBACK_NO_PROXY,
-            "no_proxy": LOOPBACK_NO_PROXY,
-        }
+        return {"GENAUTH_HOST": self.url, "GENAUTH_ACCESS_KEY_ID": DEFAULT_KEY_ID,
+                "GENAUTH_ACCESS_KEY_SECRET": self.key_secret, "NO_PROXY": LOOPBACK_NO_PROXY,
+                "no_proxy": LOOPBACK_NO_PROXY}
 
-    def tenant(self, key_id=DEFAULT_KEY_ID):
+    def tenant(self, key_id):
         """The tenant of access key id ``key_id``, made on first use."""
         with self.lock:
-            if key_id not in self._tenants:
-                self._tenants[key_id] = Tenant(self, key_id)
-            return self._tenants[key_id]
-
-    def scenario(self, kind, endpoint, webhook_id=None, times=None, **options):
-        """A scenario on the default tenant (see the module docstring)."""
-        return self.tenant().scenario(kind, endpoint, webhook_id, times, **options)
+            return self._tenants.setdefault(key_id, Tenant(self, key_id))
 
     def secrets(self):
-        """label -> value of everything that must never show: the access key secret, the webhook secret, the extra
-        secrets tests add, and every token issued."""
+        """label -> value of everything that must never show: the key and webhook secrets, the extra secrets, and
+        every token issued."""
         with self.lock:
             found = {"access_key_secret": self.key_secret, "webhook_secret": self.webhook_secret}
             found.update(self.extra_secrets)
@@ -486,9 +308,8 @@ class HostileServer(object):
             body = entry["body"]
             if entry["path"].endswith("/get-management-token"):
                 body = body.replace(json.dumps(self.key_secret), '"<the access key secret>"', 1)
-            headers = dict(entry["headers"])
-            headers.pop("authorization", None)
-            places = {"path": entry["path"] + "?" + entry["query_text"], "headers": json.dumps(headers), "body": body}
+            headers = dict((name, value) for name, value in entry["headers"].items() if name != "authorization")
+            places = {"path": entry["target"], "headers": json.dumps(headers), "body": body}
             for label, secret in self.secrets().items():
                 for where, text in places.items():
                     if secret in text or quote(secret, safe="") in text:
@@ -499,15 +320,11 @@ class HostileServer(object):
     # answering -----------------------------------------------------------------------------------
 
     def answer(self, request):
-        path = request["path"]
-        if not path.startswith(API_PREFIX):
-            with self.lock:
-                self.unrouted.append(request)
-            return Answer(404, b"<html><body>Not found</body></html>", "text/html")
-        endpoint = path[len(API_PREFIX):]
+        payload = request["json"] if isinstance(request["json"], dict) else {}
+        endpoint = request["path"][len(API_PREFIX):] if request["path"].startswith(API_PREFIX) else None
         token = None
         if endpoint == "get-management-token":
-            key_id = (request["json"] or {}).get("accessKeyId") if isinstance(request["json"], dict) else None
+            key_id = payload.get("accessKeyId")
             if not isinstance(key_id, str) or not key_id:
                 return Answer(body=envelope(status_code=400, message="accessKeyId is required", apiCode=2000))
             tenant = self.tenant(key_id)
@@ -516,196 +333,143 @@ class HostileServer(object):
             token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
             with self.lock:
                 tenant = self._token_tenants.get(token)
-            if tenant is None:
-                with self.lock:
+                if endpoint is None or tenant is None:
                     self.unrouted.append(request)
+            if endpoint is None:
+                return Answer(404, b"<html><body>Not found</body></html>", HTML)
+            if tenant is None:
                 return Answer(body=envelope(status_code=401, message="invalid token", apiCode=2020))
-        payload = request["json"] if isinstance(request["json"], dict) else {}
         webhook_id = request["query"].get("webhookId") if request["method"] == "GET" else payload.get("webhookId")
+        call = Call(tenant, endpoint, request, payload, webhook_id if isinstance(webhook_id, str) else None, token)
         with self.lock:
-            tenant.counts[endpoint] = tenant.counts.get(endpoint, 0) + 1
+            tenant.counts[endpoint] += 1
             tenant.requests.append(request)
-            scenario = tenant._match(endpoint, webhook_id if isinstance(webhook_id, str) else None)
-        context = {"tenant": tenant, "endpoint": endpoint, "request": request, "payload": payload,
-                   "webhook_id": webhook_id, "token": token}
-        if scenario is None:
-            return self._normal(context)
-        return getattr(self, "_kind_" + scenario.kind)(context, **scenario.options)
+            kind, options = tenant._scenario(endpoint)
+        return getattr(self, "_kind_" + kind)(call, **options)
 
     # the API as it should be ------------------------------------------------------------------------
 
-    def _normal(self, ctx):
-        tenant, endpoint, payload, webhook_id = ctx["tenant"], ctx["endpoint"], ctx["payload"], ctx["webhook_id"]
-        handler = getattr(self, "_api_" + endpoint.replace("-", "_"), None)
-        if handler is None:
-            return Answer(404, b"<html><body>No such endpoint</body></html>", "text/html")
-        return Answer(body=handler(tenant, ctx["request"], payload, webhook_id))
+    def _kind_normal(self, call):
+        handler = getattr(self, "_api_" + call.endpoint.replace("-", "_"), None)
+        return Answer(body=handler(call)) if handler else Answer(404, b"<html><body>Not found</body></html>", HTML)
 
-    def _api_get_management_token(self, tenant, request, payload, webhook_id):
-        if payload.get("accessKeySecret") != self.key_secret:
+    def _api_get_management_token(self, call):
+        if call.payload.get("accessKeySecret") != self.key_secret:
             return envelope(status_code=401, message="accessKeyId or accessKeySecret is wrong", apiCode=2333)
         now = int(time.time())
-        token = jwt({"scoped_userpool_id": tenant.key_id, "iat": now, "exp": now + 7200, "jti": secrets.token_hex(6)})
+        token = jwt({"scoped_userpool_id": call.tenant.key_id, "iat": now, "exp": now + 7200,
+                     "jti": secrets.token_hex(6)})
         with self.lock:
             self.issued_tokens.append(token)
-            self._token_tenants[token] = tenant
+            self._token_tenants[token] = call.tenant
         return envelope({"access_token": token, "expires_in": 7200})
 
-    @staticmethod
-    def _not_found(webhook_id):
-        return envelope(status_code=404, message="webhook %s not found" % webhook_id, apiCode=2004)
+    def _api_get_webhook(self, call):
+        webhook = call.tenant.webhooks.get(call.webhook_id)
+        return envelope(webhook) if webhook else _not_found(call)
 
-    def _api_get_webhook(self, tenant, request, payload, webhook_id):
-        webhook = tenant.webhooks.get(webhook_id) if isinstance(webhook_id, str) else None
-        return envelope(webhook) if webhook else self._not_found(webhook_id)
+    def _api_list_webhooks(self, call):
+        hidden = ("secret",) if call.tenant.list_hides_secret else ()
+        webhooks = [dict((key, value) for key, value in webhook.items() if key not in hidden)
+                    for webhook in call.tenant.webhooks.values()]
+        return envelope(_paged(call, webhooks))
 
-    @staticmethod
-    def _paging(request, payload=None):
-        source = payload if payload else request["query"]
-        try:
-            page = max(1, int(source.get("page") or 1))
-            limit = min(PAGE_LIMIT_MAX, max(1, int(source.get("limit") or 10)))
-        except (TypeError, ValueError):
-            page, limit = 1, 10
-        return page, limit
-
-    def _listed(self, tenant, webhook):
-        if tenant.list_hides_secret:
-            return dict((key, value) for key, value in webhook.items() if key != "secret")
-        return webhook
-
-    def _api_list_webhooks(self, tenant, request, payload, webhook_id):
-        page, limit = self._paging(request)
-        everything = list(tenant.webhooks.values())
-        chosen = everything[(page - 1) * limit:page * limit]
-        return envelope({"totalCount": len(everything), "list": [self._listed(tenant, item) for item in chosen]})
-
-    def _api_trigger_webhook(self, tenant, request, payload, webhook_id):
-        if not isinstance(webhook_id, str) or webhook_id not in tenant.webhooks:
-            return self._not_found(webhook_id)
+    def _api_trigger_webhook(self, call):
+        if call.webhook_id not in call.tenant.webhooks:
+            return _not_found(call)
         with self.lock:
-            tenant.deliveries.append(payload)
-        return envelope({"response": tenant.trigger_response})
+            call.tenant.deliveries.append(call.payload)
+        return envelope({"response": call.tenant.trigger_response})
 
-    def _api_get_webhook_logs(self, tenant, request, payload, webhook_id):
-        if not isinstance(webhook_id, str) or webhook_id not in tenant.webhooks:
-            return self._not_found(webhook_id)
-        page, limit = self._paging(request, payload)
-        logs = tenant.logs.get(webhook_id, [])
-        return envelope({"totalCount": len(logs), "list": logs[(page - 1) * limit:page * limit]})
+    def _api_get_webhook_logs(self, call):
+        if call.webhook_id not in call.tenant.webhooks:
+            return _not_found(call)
+        return envelope(_paged(call, call.tenant.logs.get(call.webhook_id, [])))
 
-    def _api_get_webhook_event_list(self, tenant, request, payload, webhook_id):
+    def _api_get_webhook_event_list(self, call):
         return envelope(EVENT_LIST)
-
-    def _api_create_webhook(self, tenant, request, payload, webhook_id):
-        fields = dict((key, payload[key]) for key in ("name", "url", "events", "contentType", "enabled", "secret")
-                      if key in payload)
-        return envelope(tenant.add_webhook(**fields))
-
-    def _api_update_webhook(self, tenant, request, payload, webhook_id):
-        webhook = tenant.webhooks.get(webhook_id) if isinstance(webhook_id, str) else None
-        if webhook is None:
-            return self._not_found(webhook_id)
-        webhook.update((key, value) for key, value in payload.items() if key != "webhookId")
-        return envelope(webhook)
-
-    def _api_delete_webhook(self, tenant, request, payload, webhook_id):
-        for gone in payload.get("webhookIds") or []:
-            if isinstance(gone, str):
-                tenant.webhooks.pop(gone, None)
-        return envelope(None)
 
     # hostile kinds -------------------------------------------------------------------------------
 
-    def _record(self, ctx, where, **fields):
-        record = dict(endpoint=ctx["endpoint"], webhook_id=ctx["webhook_id"], done=False, **fields)
-        with self.lock:
-            getattr(ctx["tenant"], where).append(record)
-        return record
+    def _trickle(self, call, phase, delay, patience, size=200):
+        """The normal answer padded to ``size`` bytes and trickled (see :class:`Trickle`): the status line and
+        headers too (``trickle_headers``) or only the body (``trickle_body``). Recorded in ``Tenant.trickles``."""
+        record = dict(endpoint=call.endpoint, sent=0, client_closed=False)
+        call.tenant.trickles.append(record)
+        normal = self._kind_normal(call)
+        normal.body = normal.body.ljust(size)
+        return Trickle(normal, record, phase, delay, patience)
 
-    def _trickle(self, ctx, phase, delay, size, patience):
-        normal = self._normal(ctx)
-        body = normal.body + b" " * max(0, size - len(normal.body))
-        record = self._record(ctx, "trickles", phase=phase, sent=0, client_closed=False, outlasted=False)
-        return Trickle(normal.status, body, record, phase, delay, patience)
+    _kind_trickle_headers = functools.partialmethod(_trickle, phase="headers")
+    _kind_trickle_body = functools.partialmethod(_trickle, phase="body")
 
-    def _kind_trickle_headers(self, ctx, delay=0.5, size=200, patience=12):
-        return self._trickle(ctx, "headers", delay, size, patience)
+    def _kind_stream(self, call, size, chunked=False):
+        """The normal answer with ``size`` spaces after its opening brace (see :class:`Stream`): valid JSON of a small
+        value, so that a client that reads it whole still returns a small result, and only its memory shows what
+        it did. Recorded in ``Tenant.streams``."""
+        body, record = self._kind_normal(call).body, dict(endpoint=call.endpoint, client_stopped=False)
+        call.tenant.streams.append(record)
+        return Stream(body[:1], size, body[1:], record, chunked)
 
-    def _kind_trickle_body(self, ctx, delay=0.5, size=200, patience=12):
-        return self._trickle(ctx, "body", delay, size, patience)
+    def _kind_gzip(self, call, size):
+        """The normal answer with ``size`` spaces after its opening brace, as gzip: a few hundred KB for 300 MB."""
+        body, block = self._kind_normal(call).body, b" " * (1 << 20)
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        parts = [body[:1]] + [block] * (size // len(block)) + [body[1:]]
+        return Answer(body=b"".join(map(compressor.compress, parts)) + compressor.flush(),
+                      headers=JSON + [("Content-Encoding", "gzip")])
 
-    def _kind_stream(self, ctx, size=200 << 20, chunked=False):
-        # The normal answer with ``size`` spaces after its opening brace: valid JSON whose value is small, so that a
-        # client that reads it whole still returns a small result, and only its memory shows what it did.
-        normal = self._normal(ctx)
-        record = self._record(ctx, "streams", client_stopped=False)
-        return Stream(normal.body[:1], size, normal.body[1:], record, chunked=chunked)
+    def _kind_html(self, call, secret, at):
+        """An HTML page with HTTP 500, with the key secret (``secret="key_secret"``) or the call's token starting at
+        character ``at``."""
+        value = self.key_secret if secret == "key_secret" else call.token or ""
+        head = "<html><head><title>500 Internal Server Error</title></head><body><h1>Gateway error</h1><p>"
+        page = head.ljust(at, "x") + value + "</p><p>request echoed for debugging</p></body></html>"
+        return Answer(500, page.encode("utf-8"), HTML)
 
-    def _kind_gzip(self, ctx, path):
-        if ctx["endpoint"] == "trigger-webhook":
-            self._normal(ctx)
-        with open(path, "rb") as handle:
-            body = handle.read()
-        self._record(ctx, "streams", total=len(body), sent=len(body), client_stopped=False)
-        return Answer(200, body, headers=[("Content-Encoding", "gzip")])
-
-    def _secret_value(self, ctx, which):
-        return self.key_secret if which == "key_secret" else ctx["token"] or ""
-
-    def _kind_html(self, ctx, status=500, secret="key_secret", at=180):
-        value = self._secret_value(ctx, secret)
-        head = "<html><head><title>%d Internal Server Error</title></head><body><h1>Gateway error</h1><p>" % status
-        head += "x" * max(0, at - len(head))
-        page = head + value + "</p><p>request echoed for debugging</p></body></html>"
-        return Answer(status, page.encode("utf-8"), "text/html; charset=utf-8")
-
-    def _kind_redirect(self, ctx, location, status=302):
-        target = location.format(url=self.url, token=ctx["token"] or "", key_secret=self.key_secret,
+    def _kind_redirect(self, call, location):
+        """HTTP 302 to ``location``, a template of ``{url}``, ``{token}`` and ``{key_secret_quoted}``."""
+        target = location.format(url=self.url, token=call.token or "",
                                  key_secret_quoted=quote(self.key_secret, safe=""))
-        return Answer(status, b"", None, headers=[("Location", target)])
+        return Answer(302, headers=[("Location", target)])
 
-    def _kind_envelope(self, ctx, status_code=403, message="", api_code=None):
-        extra = {} if api_code is None else {"apiCode": api_code}
-        return Answer(body=envelope(status_code=status_code, message=message, **extra))
+    def _kind_envelope(self, call, message, status_code=403):
+        """An error envelope (in HTTP 200) with ``status_code`` and ``message``."""
+        return Answer(body=envelope(status_code=status_code, message=message))
 
-    def _kind_data(self, ctx, data):
+    def _kind_data(self, call, data):
+        """A successful envelope whose ``data`` is ``data``, whatever its shape."""
         return Answer(body=envelope(data))
 
-    def _kind_deep(self, ctx, depth=3000, shape="list"):
-        opening, closing = ("[", "]") if shape == "list" else ('{"a": ', "}")
-        nest = opening * depth + ("0" if shape == "dict" else "") + closing * depth
-        endpoint = ctx["endpoint"]
-        if endpoint == "trigger-webhook":
-            self._normal(ctx)  # delivered
+    def _kind_deep(self, call, depth, shape="list"):
+        """JSON nested ``depth`` levels of lists (or of objects, ``shape="dict"``): in the webhook (get-webhook), in a
+        listed webhook (list-webhooks), or as ``data.response`` (trigger-webhook, which still delivers)."""
+        nest = "[" * depth + "]" * depth if shape == "list" else '{"a": ' * depth + "0" + "}" * depth
+        if call.endpoint == "trigger-webhook":
+            self._kind_normal(call)
             data = '{"response": %s}' % nest
-        elif endpoint == "list-webhooks":
+        elif call.endpoint == "list-webhooks":
             data = '{"totalCount": 1, "list": [{"webhookId": "deep", "name": "deep", "nest": %s}]}' % nest
         else:
-            data = '{"webhookId": %s, "name": "deep", "nest": %s}' % (json.dumps(ctx["webhook_id"]), nest)
-        text = '{"statusCode": 200, "message": "", "requestId": "deep", "data": %s}' % data
-        return Answer(body=text.encode())
+            data = '{"webhookId": %s, "name": "deep", "nest": %s}' % (json.dumps(call.webhook_id), nest)
+        return Answer(body=('{"statusCode": 200, "message": "", "requestId": "deep", "data": %s}' % data).encode())
 
-    def _kind_pages(self, ctx, mode="endless", total=ABSENT, pages=300):
-        page, limit = self._paging(ctx["request"])
-        secret = self.webhook_secret
-
-        def hook(number, name=None):
-            return {"webhookId": "wh%04d" % number, "name": name or "hook-%d" % number,
-                    "url": "https://hooks.example.test/hook-%d" % number, "contentType": "application/json",
-                    "enabled": True, "events": ["test"], "secret": secret}
-
+    def _kind_pages(self, call, mode="endless", total=ABSENT, pages=300):
+        """list-webhooks: ``endless`` (``pages`` full pages of different webhooks, then empty ones), ``repeat`` (the
+        same full page whatever ``page`` says) or ``moving`` (page 2 starts again with hook-49, the end of page 1: a
+        webhook before it was deleted between the two calls); ``total`` as totalCount, left out when :data:`ABSENT`."""
+        page, limit = _paging(call)
         if mode == "endless":
-            items = [hook((page - 1) * limit + index) for index in range(limit)] if page <= pages else []
+            numbers = range((page - 1) * limit, page * limit) if page <= pages else ()
         elif mode == "repeat":
-            items = [hook(index) for index in range(limit)]
-        elif mode == "moving":
-            # 51 webhooks when page 1 is read; one of the first 50 is deleted before page 2 is.
-            items = [hook(index) for index in range(50)] if page == 1 else [hook(49)] if page == 2 else []
+            numbers = range(limit)
+        elif mode == "moving":  # 51 webhooks when page 1 is read; one of the first 50 is deleted before page 2 is
+            numbers = range(50) if page == 1 else [49] if page == 2 else []
             total = 51 if page == 1 else 50
         else:
             raise ValueError(mode)
-        data = {"list": items}
+        data = {"list": [dict(webhook_object("wh%04d" % number, self.webhook_secret), name="hook-%d" % number,
+                              url="https://hooks.example.test/hook-%d" % number) for number in numbers]}
         if total is not ABSENT:
             data["totalCount"] = total
         return Answer(body=envelope(data))
@@ -722,12 +486,9 @@ _DELIMITERS = re.compile(r"[\s\"'<>,;:{}\[\]()\\|`!?&#*^~$@]+")
 
 
 def find_leaks(secrets_by_label, texts, window=WINDOW):
-    """Where a secret shows in ``texts`` (where -> text), as "<label> (<how>) in <where>", never the secret itself.
-
-    Each secret is looked for whole, URL-encoded (``quote(secret, safe="")``, when that differs), and as every piece
-    of ``window`` characters. The pieces are looked up in a table, over the distinct runs of the text between
-    characters no secret holds, so a scan of megabytes of -vvvv output stays fast.
-    """
+    """Where a secret shows in ``texts`` (where -> text), as "<label> (<how>) in <where>", never the secret itself:
+    whole, URL-encoded (``quote(secret, safe="")``), or as any piece of ``window`` characters. The pieces are looked
+    up in a table, over the distinct runs of text between characters no secret holds, so megabytes scan fast."""
     pieces, shared = {}, set()
     for label, secret in secrets_by_label.items():
         for offset in range(max(1, len(secret) - window + 1)):
@@ -740,22 +501,17 @@ def find_leaks(secrets_by_label, texts, window=WINDOW):
         del pieces[piece]
     found = []
     for where, text in texts.items():
-        text = text or ""
-        seen = set()
+        text, seen = text or "", set()
         for label, secret in secrets_by_label.items():
             encoded = quote(secret, safe="")
-            if secret in text:
+            how = "whole" if secret in text else "URL-encoded" if encoded != secret and encoded in text else None
+            if how:
                 seen.add(label)
-                found.append("%s (whole) in the %s" % (label, where))
-            elif encoded != secret and encoded in text:
-                seen.add(label)
-                found.append("%s (URL-encoded) in the %s" % (label, where))
+                found.append("%s (%s) in the %s" % (label, how, where))
         for run in set(_DELIMITERS.split(text)):
-            if len(run) < window:
-                continue
             for start in range(len(run) - window + 1):
-                hit = pieces.get(run[start:start + window])
-                if hit and hit[0] not in seen:
-                    seen.add(hit[0])
-                    found.append("%s (its characters %d to %d) in the %s" % (hit[0], hit[1], hit[1] + window - 1, where))
+                label, offset = pieces.get(run[start:start + window], (None, 0))
+                if label and label not in seen:
+                    seen.add(label)
+                    found.append("%s (its characters %d to %d) in the %s" % (label, offset, offset + window - 1, where))
     return found
