@@ -11,7 +11,8 @@ HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def run_harness(*args, block=None):
     """``harness.py ARGS`` in a Python that cannot import the modules of ``block`` (as if they were not installed)."""
     prelude = "import runpy, sys\nfor name in %r:\n    sys.modules[name] = None\n" % (list(block or []),)
-    script = prelude + "sys.argv = [%r] + %r\nrunpy.run_path(%r, run_name='__main__')\n" % (HARNESS, list(args), HARNESS)
+    script = prelude + "sys.argv = [%r] + %r\nrunpy.run_path(%r, run_name='__main__')\n" % (
+        HARNESS, list(args), HARNESS)
     return subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60, check=False)
 
