@@ -48,18 +48,12 @@ NOT_RUN_MODULES = ("awx.awx.",)
 
 def reader_vars(servers):
     """The variables the examples leave to the reader."""
-    return {
-        "vault_genauth_key_id": servers.access_key_id,
-        "vault_genauth_key_secret": servers.access_key_secret,
-        "deploy_webhook_id": DOC_WEBHOOK_IDS[0],
-        "change_board_webhook_id": DOC_WEBHOOK_IDS[0],
-        "audit_webhook_id": DOC_WEBHOOK_IDS[1],
-        "release_webhook_ids": list(DOC_WEBHOOK_IDS),
-        "app_version": APP_VERSION,
-        "release": APP_VERSION,
-        "vault_deploy_hook_secret": servers.declared_secrets["first"],
-        "vault_deploy_hook_new_secret": servers.declared_secrets["second"],
-    }
+    return {"vault_genauth_key_id": servers.access_key_id, "vault_genauth_key_secret": servers.access_key_secret,
+            "deploy_webhook_id": DOC_WEBHOOK_IDS[0], "change_board_webhook_id": DOC_WEBHOOK_IDS[0],
+            "audit_webhook_id": DOC_WEBHOOK_IDS[1], "release_webhook_ids": list(DOC_WEBHOOK_IDS),
+            "app_version": APP_VERSION, "release": APP_VERSION,
+            "vault_deploy_hook_secret": servers.declared_secrets["first"],
+            "vault_deploy_hook_new_secret": servers.declared_secrets["second"]}
 
 
 class Example(object):
@@ -94,14 +88,11 @@ class Example(object):
 def examples_in(path):
     with open(os.path.join(REPO_ROOT, path), encoding="utf-8") as handle:
         source = handle.read()
-    found = []
     if path.endswith(".md"):
-        for match in re.finditer(r"^```ya?ml\n(.*?)^```", source, re.M | re.S):
-            found.append(Example(path, source.count("\n", 0, match.start()) + 1, match.group(1)))
+        blocks = re.finditer(r"^```ya?ml\n(.*?)^```", source, re.M | re.S)
     else:
-        for match in re.finditer(r"^\.\. code-block:: (?:yaml|yaml\+jinja)\n\n((?:[ \t]+.*\n|\n)+)", source, re.M):
-            found.append(Example(path, source.count("\n", 0, match.start()) + 1, match.group(1).rstrip() + "\n"))
-    return found
+        blocks = re.finditer(r"^\.\. code-block:: (?:yaml|yaml\+jinja)\n\n((?:[ \t]+.*\n|\n)+)", source, re.M)
+    return [Example(path, source.count("\n", 0, match.start()) + 1, match.group(1).rstrip() + "\n") for match in blocks]
 
 
 def runnable(examples):
@@ -136,13 +127,10 @@ def write_reader_files(folder):
         info.size, info.mode = len(content), 0o644
         tar.addfile(info, io.BytesIO(content))
     for name in ("billing-%s.tar.gz" % APP_VERSION, "billing.tar.gz"):
-        with open(os.path.join(folder, name), "wb") as handle:
-            handle.write(archive.getvalue())
-    with open(os.path.join(folder, "deploy.yml"), "w", encoding="utf-8") as handle:
-        handle.write("---\n- name: Deploy the release (stands in for the reader's own deployment tasks)\n"
-                     "  ansible.builtin.debug:\n    msg: deployed\n")
-    with open(os.path.join(folder, "inventory.ini"), "w", encoding="utf-8") as handle:
-        handle.write(INVENTORY)
+        (folder / name).write_bytes(archive.getvalue())
+    (folder / "deploy.yml").write_text("---\n- name: Deploy the release (stands in for the reader's own deployment "
+                                       "tasks)\n  ansible.builtin.debug:\n    msg: deployed\n", encoding="utf-8")
+    (folder / "inventory.ini").write_text(INVENTORY, encoding="utf-8")
 
 
 def assert_deployment_payloads_say_what_was_deployed(example, deliveries):
@@ -158,20 +146,16 @@ def test_every_example_runs_as_written_with_and_without_check_mode(path, request
     examples = runnable(examples_in(path))
     folder = tmp_path / "examples"
     folder.mkdir()
-    write_reader_files(str(folder))
+    write_reader_files(folder)
     runners = {}
 
-    def runner(private):
-        """The HTTP emulator, or for a private deployment's example the TLS one (its address and CA)."""
-        if private not in runners:
-            ansible = request.getfixturevalue("tls_ansible" if private else "ansible")
-            add_doc_webhooks(ansible.servers)
-            runners[private] = ansible
-        return runners[private]
-
     for number, example in enumerate(examples):
+        # The HTTP emulator, or for a private deployment's example the TLS one (its address and CA).
         private = PRIVATE_HOST in example.text
-        ansible = runner(private)
+        if private not in runners:
+            runners[private] = request.getfixturevalue("tls_ansible" if private else "ansible")
+            add_doc_webhooks(runners[private].servers)
+        ansible = runners[private]
         srv = tmp_path / ("srv-%02d" % number) / "billing"  # each example deploys to a system of its own
         srv.mkdir(parents=True)
         places = {"/srv/billing": str(srv)}
@@ -188,10 +172,10 @@ def test_every_example_runs_as_written_with_and_without_check_mode(path, request
             deliveries = ansible.servers.receiver.deliveries()
             if check:
                 assert deliveries == [], "%s delivers webhooks with --check" % example
-            else:
-                if "genauth.management.deploy_webhooks" in example.text:
-                    assert deliveries, "%s uses the role on a fresh system and delivers nothing" % example
-                assert_deployment_payloads_say_what_was_deployed(example, deliveries)
+                continue
+            if "genauth.management.deploy_webhooks" in example.text:
+                assert deliveries, "%s uses the role on a fresh system and delivers nothing" % example
+            assert_deployment_payloads_say_what_was_deployed(example, deliveries)
 
 
 def emulator_command():
@@ -215,9 +199,9 @@ def test_the_contributor_guide_s_emulator_command_runs_the_example_playbook(chec
     command = [venv.get(word, word) for word in words[1:]]
     assert command[1:3] == ["tests/emulator/harness.py", "run"] and command[-1] == "docs/examples/deploy.yml", words
     command += ["-e", "release_root=%s" % (tmp_path / "release")] + (["--check"] if check else [])
-    env = ansible.env({"ANSIBLE_COLLECTIONS_PATH": collections_path})
-    for name in ("GENAUTH_WEBHOOK_ID", "GENAUTH_AUDIT_WEBHOOK_ID"):
-        env.pop(name, None)  # the harness gives them, for its own servers
+    # The harness gives the webhook IDs, for its own servers.
+    env = ansible.env({"ANSIBLE_COLLECTIONS_PATH": collections_path, "GENAUTH_WEBHOOK_ID": None,
+                       "GENAUTH_AUDIT_WEBHOOK_ID": None})
     proc = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:]

@@ -2,19 +2,16 @@
 run goes through (harness.SecretScan, in the conftest and in make ansible-test-integration) catches a leak,
 wherever it is."""
 
+import collections
 import os
 import subprocess
 import sys
 
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.integration.conftest import REPO_ROOT
 
-
-class FakeRun(object):
-    def __init__(self, output="", result_text=""):
-        self.output = output
-        self.result_text = result_text
+FakeRun = collections.namedtuple("FakeRun", "output result_text", defaults=("", ""))
 
 
 def _token(servers):
@@ -50,9 +47,9 @@ def test_a_secret_sent_out_of_place_is_caught(fresh, secret_scan, place):
 def test_a_declared_webhook_secret_is_allowed_only_as_the_secret_field_of_a_create_or_update(fresh, secret_scan):
     token = _token(fresh)
     secret = fresh.declared_secrets["first"]
-    fields = {"name": "declared", "url": fresh.receiver_url + "/declared", "events": ["test"],
-              "contentType": "application/json"}
-    created = fresh.emulator.call("POST", "create-webhook", token, json=dict(fields, secret=secret)).json()["data"]
+    created = fresh.emulator.call("POST", "create-webhook", token, json={
+        "name": "declared", "url": fresh.receiver_url + "/declared", "events": ["test"],
+        "contentType": "application/json", "secret": secret}).json()["data"]
     fresh.emulator.call("POST", "update-webhook", token, json={"webhookId": created["webhookId"],
                                                                "secret": fresh.declared_secrets["second"]})
     secret_scan(fresh, [FakeRun("ok", "{}")])

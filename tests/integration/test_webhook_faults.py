@@ -11,21 +11,20 @@ import time
 
 import pytest
 
-RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for \S+ \S+)?: retry (?P<n>\d+) of \d+ in [\d.]+ s after: .+$")
+RETRY_WARNING = re.compile(r"^GenAuth (?P<endpoint>[\w-]+)(?: for \S+ \S+)?: retry \d+ of \d+ in [\d.]+ s after: .")
+EVENTS = ["test", "login"]
 
 
 def declare(ansible, **options):
-    extra = dict(timeout=2, **options)
-    return ansible.playbook("webhook.yml", extra_vars=extra, verbosity=4)
+    """webhook.yml with the options given; by default it creates the "faulty" webhook."""
+    servers = ansible.servers
+    options = options or dict(name="faulty", url=servers.receiver_url + "/hooks/faulty", events=EVENTS,
+                              secret=servers.declared_secrets["first"])
+    return ansible.playbook("webhook.yml", extra_vars=dict(timeout=2, **options), verbosity=4)
 
 
-def new_webhook(ansible, name="faulty"):
-    return dict(name=name, url=ansible.servers.receiver_url + "/hooks/" + name, events=["test", "login"],
-                secret=ansible.servers.declared_secrets["first"])
-
-
-def named(servers, name):
-    return [hook for hook in servers.emulator.state()["webhooks"] if hook["name"] == name]
+def faulty(servers):
+    return [hook for hook in servers.emulator.state()["webhooks"] if hook["name"] == "faulty"]
 
 
 def logged(servers, endpoint, at_least, limit=15.0):
@@ -38,7 +37,8 @@ def logged(servers, endpoint, at_least, limit=15.0):
 
 
 def retries_of(run, endpoint):
-    return [w for w in run.warnings() if RETRY_WARNING.match(w) and RETRY_WARNING.match(w).group("endpoint") == endpoint]
+    matches = (RETRY_WARNING.match(warning) for warning in run.warnings())
+    return [match for match in matches if match and match["endpoint"] == endpoint]
 
 
 @pytest.mark.parametrize("fault, message", [
@@ -50,22 +50,21 @@ def retries_of(run, endpoint):
 def test_a_create_that_may_have_been_processed_is_never_repeated(ansible, fault, message):
     servers = ansible.servers
     servers.emulator.add_fault("create-webhook", **fault)
-    run = declare(ansible, **new_webhook(ansible))
+    run = declare(ansible)
     assert run.result["failed"] is True and message in run.result["msg"], run.output[-3000:]
     assert len(logged(servers, "create-webhook", 1)) == 1
     assert not retries_of(run, "create-webhook"), run.warnings()
     # The create was processed: one webhook exists, and the same task again finds it instead of making a second.
-    assert len(named(servers, "faulty")) == 1
-    again = declare(ansible, **new_webhook(ansible))
-    assert again.result["changed"] is False and len(named(servers, "faulty")) == 1, again.output[-3000:]
+    assert len(faulty(servers)) == 1
+    again = declare(ansible)
+    assert again.result["changed"] is False and len(faulty(servers)) == 1, again.output[-3000:]
 
 
 def test_a_create_refused_with_503_is_retried(ansible):
-    servers = ansible.servers
-    servers.emulator.add_fault("create-webhook", "http_status", status=503, retry_after="0")
-    run = declare(ansible, **new_webhook(ansible))
+    ansible.servers.emulator.add_fault("create-webhook", "http_status", status=503, retry_after="0")
+    run = declare(ansible)
     assert run.result["changed"] is True and len(retries_of(run, "create-webhook")) == 1, run.output[-3000:]
-    assert len(named(servers, "faulty")) == 1
+    assert len(faulty(ansible.servers)) == 1
 
 
 @pytest.mark.parametrize("endpoint, fault, options", [
@@ -78,25 +77,23 @@ def test_a_create_refused_with_503_is_retried(ansible):
     ("get-webhook-event-list", dict(kind="http_status", status=502), dict(events=["login"])),
 ], ids=["update-timeout", "update-504", "update-drop", "delete-502", "delete-drop", "list-timeout", "events-502"])
 def test_calls_safe_to_repeat_are_retried_after_they_may_have_been_processed(ansible, endpoint, fault, options):
-    servers = ansible.servers
-    created = declare(ansible, **new_webhook(ansible))
-    assert created.result["changed"] is True
-    servers.emulator.add_fault(endpoint, **fault)
+    assert declare(ansible).result["changed"] is True
+    ansible.servers.emulator.add_fault(endpoint, **fault)
     run = declare(ansible, name="faulty", **options)
     assert run.result.get("failed") is not True and run.result["changed"] is True, run.output[-3000:]
     assert len(retries_of(run, endpoint)) == 1, run.warnings()
-    hooks = named(servers, "faulty")
+    hooks = faulty(ansible.servers)
     if options.get("state") == "absent":
         assert hooks == []
     else:
-        assert len(hooks) == 1 and all(hooks[0][key] == value for key, value in
-                                       (("enabled", options.get("enabled", True)), ("events", options.get("events", ["test", "login"]))))
+        assert len(hooks) == 1
+        expected = (options.get("enabled", True), options.get("events", EVENTS))
+        assert (hooks[0]["enabled"], hooks[0]["events"]) == expected
 
 
 def test_a_500_is_reported_even_for_an_update(ansible):
-    servers = ansible.servers
-    declare(ansible, **new_webhook(ansible))
-    servers.emulator.add_fault("update-webhook", "http_status", status=500)
+    declare(ansible)
+    ansible.servers.emulator.add_fault("update-webhook", "http_status", status=500)
     run = declare(ansible, name="faulty", enabled=False)
     assert run.result["failed"] is True and run.result["status_code"] == 500
-    assert len(servers.emulator.requests("update-webhook")) == 1 and not retries_of(run, "update-webhook")
+    assert len(ansible.servers.emulator.requests("update-webhook")) == 1 and not retries_of(run, "update-webhook")
