@@ -8,10 +8,10 @@ docker or remote machines, and there is no container engine here; with --venv, a
 gives it: the collection in an ansible_collections tree, a get-pip script, Pythons that pyenv's shims hide.
 
 The mirror, .build/ansible_collections/genauth/management (or DIR/ansible_collections/genauth/management), holds the
-files git tracks or would track; its tests/output, with ansible-test's venvs, is kept from run to run. ansible-test
-bootstraps pip in each venv with a get-pip script from a host outside the package index: tests/tooling/get_pip.py
-stands in for it in ansible-test's cache unless a real one is there. The ansible-test run is the one beside this
-interpreter (the tools venv's).
+files git tracks or would track; its tests/output, with ansible-test's venvs, is kept from run to run, and a second
+run on the same mirror waits for the first. ansible-test bootstraps pip in each venv with a get-pip script from a
+host outside the package index: tests/tooling/get_pip.py stands in for it in ansible-test's cache unless a real one
+is there. The ansible-test run is the one beside this interpreter (the tools venv's).
 
 --emulator      run ansible-test under the emulator harness: it starts the GenAuth emulator and a webhook receiver,
                 writes their connection to tests/integration/integration_config.yml in the mirror (the extra vars
@@ -23,6 +23,7 @@ interpreter (the tools venv's).
 """
 
 import argparse
+import fcntl
 import glob
 import os
 import re
@@ -39,25 +40,32 @@ NOT_IN_GIT = (".git", ".venv", ".build", "__pycache__", ".pytest_cache", ".hypot
               "_build", "*.pyc")
 
 
+def remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
 def mirror_checkout(tree):
-    """Make tree hold exactly the checkout's files, and the tests/output it had."""
-    output, kept = os.path.join(tree, "tests", "output"), tree + ".output"
-    if os.path.isdir(output):
-        os.replace(output, kept)
-    shutil.rmtree(tree, ignore_errors=True)
+    """Make tree hold exactly the checkout's files, leaving its tests/output (ansible-test's venvs) in place."""
+    os.makedirs(os.path.join(tree, "tests"), exist_ok=True)
+    for name in os.listdir(tree):
+        if name != "tests":
+            remove(os.path.join(tree, name))
+    for name in os.listdir(os.path.join(tree, "tests")):
+        if name != "output":
+            remove(os.path.join(tree, "tests", name))
     try:
         listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                                 cwd=REPO_ROOT, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
     except (OSError, subprocess.CalledProcessError):
-        shutil.copytree(REPO_ROOT, tree, ignore=shutil.ignore_patterns(*NOT_IN_GIT))
+        shutil.copytree(REPO_ROOT, tree, ignore=shutil.ignore_patterns(*NOT_IN_GIT), dirs_exist_ok=True)
     else:
         for rel in listed.decode("utf-8").split("\0"):
             if rel and os.path.isfile(os.path.join(REPO_ROOT, rel)):
                 os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
                 shutil.copy2(os.path.join(REPO_ROOT, rel), os.path.join(tree, rel))
-    if os.path.isdir(kept):
-        os.makedirs(os.path.dirname(output), exist_ok=True)
-        os.replace(kept, output)
     # ansible-test lists content with git inside a repository: without a repository of its own, the mirror would
     # be an ignored folder of the checkout around it, and every target would be skipped.
     git = ["git", "-c", "user.name=ansible-test", "-c", "user.email=ansible-test@localhost"]
@@ -100,14 +108,8 @@ def python_links():
     return links
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--emulator", action="store_true")
-    parser.add_argument("--all-pythons", action="store_true")
-    parser.add_argument("--tree", default=BUILD)
-    parser.add_argument("args", nargs=argparse.REMAINDER)
-    opts = parser.parse_args(argv)
-    tree = os.path.join(os.path.abspath(opts.tree), COLLECTION)
+def run(tree, opts):
+    """Mirror the checkout into tree and run ansible-test there as opts say."""
     mirror_checkout(tree)
     install_get_pip_stand_in()
     bin_dir = os.path.dirname(sys.executable)
@@ -119,6 +121,20 @@ def main(argv=None):
         command = [sys.executable, HARNESS, "run", "--vars-file", integration_vars, "--scan-secrets", "--"] + command
     print("run_ansible_test: %s (in %s)" % (" ".join(command), os.path.relpath(tree, REPO_ROOT)), flush=True)
     return subprocess.call(command, cwd=tree, env=dict(os.environ, PATH=os.pathsep.join(path)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--emulator", action="store_true")
+    parser.add_argument("--all-pythons", action="store_true")
+    parser.add_argument("--tree", default=BUILD)
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    opts = parser.parse_args(argv)
+    os.makedirs(opts.tree, exist_ok=True)
+    with open(os.path.join(opts.tree, "ansible-test.lock"), "w") as lock:
+        # A second run on the same mirror (two `make test` at once) waits: it would remake the tree under the first.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return run(os.path.join(os.path.abspath(opts.tree), COLLECTION), opts)
 
 
 if __name__ == "__main__":
