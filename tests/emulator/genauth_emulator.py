@@ -16,7 +16,7 @@ Seed file: {"userpools": [{"id": ..., "accessKeySecret": ...}], "webhooks": [{"u
 from __future__ import annotations
 
 import base64
-import functools
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -527,21 +527,34 @@ def deliver(store: Store, webhook: dict, given_headers: dict, body: dict):
 
 
 # --------------------------------------------------------------------------- endpoints
-# Each takes the store, the caller's user pool (None for the token endpoint) and the request's parameters, and returns
-# the data of the success envelope.
 
 
-def locked(endpoint):
-    """Run an endpoint under the store's lock: every one but the trigger, which must not hold it while it delivers."""
-    @functools.wraps(endpoint)
-    def run(store: Store, pool, params: dict):
-        with store.lock:
-            return endpoint(store, pool, params)
-    return run
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    func: Callable[..., object]
+    fields: frozenset
+    auth: bool
+    success_message: str
+    locked: bool
 
 
-@locked
-def ep_get_management_token(store: Store, _pool, params: dict):
+ENDPOINTS: dict[str, Endpoint] = {}
+
+
+def api(name: str, method: str, fields=(), auth: bool = True, success_message: str = "Operation successful",
+        locked: bool = True):
+    """Register a function of (the store, the caller's user pool, the request's parameters) that returns the data of
+    the success envelope. A ``locked`` one runs under the store's lock: every one but the trigger, which must not
+    hold it while it delivers."""
+    def register(func):
+        ENDPOINTS[name] = Endpoint(method, func, frozenset(fields), auth, success_message, locked)
+        return func
+    return register
+
+
+@api("get-management-token", "POST", {"accessKeyId", "accessKeySecret"}, auth=False, success_message="")
+def get_management_token(store: Store, _pool, params: dict):
     for name in ("accessKeyId", "accessKeySecret"):
         if params.get(name) is None:
             raise invalid(f"{name} is required")
@@ -553,7 +566,8 @@ def ep_get_management_token(store: Store, _pool, params: dict):
     return {"access_token": store.issuer.issue(params["accessKeyId"]), "expires_in": store.issuer.ttl}
 
 
-def ep_trigger_webhook(store: Store, pool: str, params: dict):
+@api("trigger-webhook", "POST", {"webhookId", "requestHeaders", "requestBody"}, locked=False)
+def trigger_webhook(store: Store, pool: str, params: dict):
     webhook_id = required_string(params, "webhookId")
     headers = delivery_headers(optional_object(params, "requestHeaders"))
     body = optional_object(params, "requestBody") or {}
@@ -563,23 +577,23 @@ def ep_trigger_webhook(store: Store, pool: str, params: dict):
     return {"response": deliver(store, webhook, headers, body)}
 
 
-@locked
-def ep_get_webhook(store: Store, pool: str, params: dict):
+@api("get-webhook", "GET", {"webhookId"})
+def get_webhook(store: Store, pool: str, params: dict):
     return dto(store.webhook(pool, required_string(params, "webhookId")))
 
 
-@locked
-def ep_list_webhooks(store: Store, pool: str, params: dict):
+@api("list-webhooks", "GET", {"page", "limit"})
+def list_webhooks(store: Store, pool: str, params: dict):
     return page_of([dto(r) for r in store.webhooks.values() if r["userpoolId"] == pool], params, from_query=True)
 
 
-@locked
-def ep_create_webhook(store: Store, pool: str, params: dict):
+@api("create-webhook", "POST", WEBHOOK_FIELDS)
+def create_webhook(store: Store, pool: str, params: dict):
     return dto(store.add_webhook(webhook_fields(params, required=True), pool))
 
 
-@locked
-def ep_update_webhook(store: Store, pool: str, params: dict):
+@api("update-webhook", "POST", {"webhookId", *WEBHOOK_FIELDS})
+def update_webhook(store: Store, pool: str, params: dict):
     webhook_id = required_string(params, "webhookId")
     changes = webhook_fields(params, required=False)
     record = store.webhook(pool, webhook_id)
@@ -587,8 +601,8 @@ def ep_update_webhook(store: Store, pool: str, params: dict):
     return dto(record)
 
 
-@locked
-def ep_delete_webhook(store: Store, pool: str, params: dict):
+@api("delete-webhook", "POST", {"webhookIds"})
+def delete_webhook(store: Store, pool: str, params: dict):
     ids = params.get("webhookIds")
     if ids is None:
         raise invalid("webhookIds is required")
@@ -599,39 +613,17 @@ def ep_delete_webhook(store: Store, pool: str, params: dict):
             del store.webhooks[webhook_id]
 
 
-@locked
-def ep_get_webhook_logs(store: Store, pool: str, params: dict):
+@api("get-webhook-logs", "POST", {"webhookId", "page", "limit"})
+def get_webhook_logs(store: Store, pool: str, params: dict):
     webhook_id = required_string(params, "webhookId")
     # Newest first; an unknown id just has none, as documented.
     owned = store.owns(pool, webhook_id)
     return page_of([log for log in reversed(store.logs) if owned and log["webhookId"] == webhook_id], params)
 
 
-def ep_get_webhook_event_list(_store, _pool, _params):
+@api("get-webhook-event-list", "GET")
+def get_webhook_event_list(_store, _pool, _params):
     return {"categories": EVENT_CATEGORIES, "events": EVENTS}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    func: Callable[..., object]
-    fields: frozenset
-    auth: bool = True
-    success_message: str = "Operation successful"
-
-
-ENDPOINTS: dict[str, Endpoint] = {
-    "get-management-token": Endpoint("POST", ep_get_management_token, frozenset({"accessKeyId", "accessKeySecret"}),
-                                     auth=False, success_message=""),
-    "trigger-webhook": Endpoint("POST", ep_trigger_webhook, frozenset({"webhookId", "requestHeaders", "requestBody"})),
-    "get-webhook": Endpoint("GET", ep_get_webhook, frozenset({"webhookId"})),
-    "list-webhooks": Endpoint("GET", ep_list_webhooks, frozenset({"page", "limit"})),
-    "create-webhook": Endpoint("POST", ep_create_webhook, frozenset(WEBHOOK_FIELDS)),
-    "update-webhook": Endpoint("POST", ep_update_webhook, frozenset({"webhookId", *WEBHOOK_FIELDS})),
-    "delete-webhook": Endpoint("POST", ep_delete_webhook, frozenset({"webhookIds"})),
-    "get-webhook-logs": Endpoint("POST", ep_get_webhook_logs, frozenset({"webhookId", "page", "limit"})),
-    "get-webhook-event-list": Endpoint("GET", ep_get_webhook_event_list, frozenset()),
-}
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -654,13 +646,13 @@ class EmulatorHandler(_serving.BaseHandler):
                  "endpoint": name if name in ENDPOINTS else None, "generation": self.store.generation}
         if name is not None and self.store.api_latency:
             time.sleep(self.store.api_latency)
-        reply = self._api(name, url.query, body)
+        reply = self._answer(name, url.query, body)
         entry["httpStatus"] = reply.status if reply else None
         entry["statusCode"] = (reply.envelope_status or reply.status) if reply else None
         self.store.record_request(entry)
         self.send_reply(reply)
 
-    def _api(self, name: str | None, query: str, body: bytes) -> Reply | None:
+    def _answer(self, name: str | None, query: str, body: bytes) -> Reply | None:
         """Answer one API call, with the fault injected for it, if any."""
         if name not in ENDPOINTS:
             return json_reply({"statusCode": 404, "message": f"Cannot {self.command} {self.path}",
@@ -689,7 +681,9 @@ class EmulatorHandler(_serving.BaseHandler):
             unknown = [name for name in params if name not in endpoint.fields]
             if unknown:
                 raise invalid(f"Unknown field: {unknown[0]}")
-            return json_reply(success_envelope(endpoint.func(self.store, pool, params), endpoint.success_message))
+            with self.store.lock if endpoint.locked else contextlib.nullcontext():
+                data = endpoint.func(self.store, pool, params)
+            return json_reply(success_envelope(data, endpoint.success_message))
         except ApiError as err:
             return json_reply(err.envelope())
 
