@@ -1,5 +1,5 @@
-"""The client on its own: what it sends, and the behaviours the fault matrix (tests/integration) cannot reach or
-see from outside (request arguments, redirects, refresh edge cases, threads, cookies)."""
+"""The client on its own: what it sends, and the behaviours the fault scenarios (tests/guarantees.py) cannot reach
+or see from outside (request arguments, redirects, refresh edge cases, threads, cookies)."""
 
 import json
 import random

@@ -1,7 +1,8 @@
 """What the trigger module decides itself, through main() with HTTP mocked at the requests level.
 
 The documented playbook contract (results, chaining, check mode, failures named, refusals) is the
-genauth_webhook_trigger ansible-test target's; faults are the fault matrix's; the option rules are tested where
+genauth_webhook_trigger ansible-test target's; faults are the scenarios' (test_fault_scenarios.py for the HTTP
+answers, the fault matrix for what needs sockets); the option rules are tested where
 they live (_connection, _webhooks); arbitrary input is test_trigger_input_properties.py's.
 """
 
