@@ -4,7 +4,7 @@ Every scenario of tests/guarantees.py whose layer is "unit" runs here; the ones 
 cut or missing answers, a refused connection, TLS) and a few delivery counts run through ansible-playbook in
 tests/integration/test_fault_matrix.py. Both hand what they saw to ``guarantees.check()``.
 
-The mocked API answers as the emulator does because it is the emulator's own request handling (``_api``: the
+The mocked API answers as the emulator does because it is the emulator's own request handling (``_answer``: the
 scenario's faults, the bearer check, the endpoint functions, its ``Store`` and ``TokenIssuer``) without a socket.
 Only the delivery is counted instead of sent. It counts as the emulator does: every trigger-webhook request is
 an attempt, and one that was processed (answered with success, or with a fault of phase "after") is a delivery.
@@ -65,7 +65,7 @@ class MockedEmulator(object):
         return token
 
     def answer(self, name, request):
-        """The emulator's own answer (its ``_api``: faults, bearer check, endpoint), without a socket."""
+        """The emulator's own answer (its ``_answer``: faults, bearer check, endpoint), without a socket."""
         if name == guarantees.T:
             self.attempts += 1
         if name == guarantees.LOOKUP and self.mid_run:
@@ -76,7 +76,7 @@ class MockedEmulator(object):
         handler.store, handler.command, handler.path, handler.headers = (
             self.store, request.method, url.path, request.headers)
         body = request.body or b""
-        return http_answer(handler._api(name, url.query, body.encode() if isinstance(body, str) else body))
+        return http_answer(handler._answer(name, url.query, body.encode() if isinstance(body, str) else body))
 
     def deliver(self, store, webhook, headers, body):
         """The emulator's delivery, counted instead of sent, answered as the webhook receiver does."""
