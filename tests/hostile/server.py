@@ -37,8 +37,8 @@ LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
 EVENT_LIST = {"categories": [{"name": "Test", "nameEn": "Test", "value": "test"}],
               "events": [{"name": "Test", "nameEn": "Test", "value": "test", "category": "test"}]}
 READ_TIMEOUT = 10.0
-JSON = [("Content-Type", "application/json")]
-HTML = [("Content-Type", "text/html; charset=utf-8")]
+JSON = (("Content-Type", "application/json"),)
+HTML = (("Content-Type", "text/html; charset=utf-8"),)
 
 
 def make_secret(length=43, seed_chars="+/"):
@@ -139,7 +139,7 @@ class Stream(Answer):
     CHUNK = 1 << 20
 
     def __init__(self, prefix, size, suffix, record, chunked):
-        super(Stream, self).__init__(headers=JSON + [("Transfer-Encoding", "chunked")] if chunked else JSON)
+        super(Stream, self).__init__(headers=JSON + (("Transfer-Encoding", "chunked"),) if chunked else JSON)
         self.prefix, self.size, self.suffix, self.record, self.chunked = prefix, size, suffix, record, chunked
 
     def send(self, sock):
@@ -417,7 +417,7 @@ class HostileServer(object):
         compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
         parts = [body[:1]] + [block] * (size // len(block)) + [body[1:]]
         return Answer(body=b"".join(map(compressor.compress, parts)) + compressor.flush(),
-                      headers=JSON + [("Content-Encoding", "gzip")])
+                      headers=JSON + (("Content-Encoding", "gzip"),))
 
     def _kind_html(self, call, secret, at):
         """An HTML page with HTTP 500, with the key secret (``secret="key_secret"``) or the call's token starting at
