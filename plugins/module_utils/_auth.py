@@ -89,6 +89,9 @@ class StaticToken(object):
         """What to call ``token`` in a warning."""
         return "the access_token given"
 
+    def rebind(self, on_token, warn):
+        """Nothing to hand over: the token is the run's own option."""
+
 
 class AccessKeyToken(object):
     """A token fetched with the access key pair, cached for the run and refreshed when it expires or is rejected.
@@ -174,6 +177,13 @@ class AccessKeyToken(object):
             self._refetch(fetch)
             return self._token
 
+    def rebind(self, on_token, warn):
+        """Serve a later run (``_client.SHARED``): its ``on_token`` learns the token held now and every new one."""
+        with self._lock:
+            self._on_token = on_token
+            if self._token is not None and on_token:
+                on_token(self._token)
+
 
 class TokenWithKeyPair(object):
     """The ``access_token`` given, used first; when it has expired by its ``exp`` claim, or is rejected with
@@ -224,6 +234,11 @@ class TokenWithKeyPair(object):
     def describe(self, token):
         """What to call ``token`` in a warning."""
         return "the access_token given" if token == self._given else "the management token"
+
+    def rebind(self, on_token, warn):
+        """Serve a later run (``_client.SHARED``), with its callbacks."""
+        self._warn = warn or (lambda msg: None)
+        self._key_pair.rebind(on_token, warn)
 
 
 def _number(value):

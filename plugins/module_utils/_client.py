@@ -14,6 +14,7 @@ only define the endpoint (``_envelope.Endpoint``) and shape the request.
 
 import contextlib
 import http.cookiejar
+import json as json_lib
 import re
 import socket
 import time
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from ansible_collections.genauth.management.plugins.module_utils._auth import (
     TOKEN_ENDPOINT, AccessKeyToken, StaticToken, TokenWithKeyPair, token_claims,
 )
-from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT
+from ansible_collections.genauth.management.plugins.module_utils._connection import RETRIES, TIMEOUT, argument_spec
 from ansible_collections.genauth.management.plugins.module_utils._envelope import (
     MAX_ANSWER_BYTES, parse_response, unreadable,
 )
@@ -48,6 +49,11 @@ API_PREFIX = "/api/v3/"
 USERPOOL_HEADERS = ("x-genauth-userpool-id", "x-authing-userpool-id")
 # Plain http to these is a test setup, not a risk worth a warning.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# What the module runs of one task share when they run one after another in one process (the items of a loop,
+# run in the controller's worker process by plugin_utils/_in_process, which sets this to a dict while a module
+# runs): {key: (keep-alive session, token source)}. The key holds every shared connection option, so nothing is
+# shared between different hosts, credentials, TLS or other connection settings. None in a module process.
+SHARED = None
 
 
 def _innermost_reason(exc):
@@ -89,7 +95,7 @@ class GenAuthClient(object):
 
     def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=TIMEOUT.default,
                  retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None, secrets=None,
-                 clock=time.monotonic):
+                 clock=time.monotonic, session=None):
         self.host = host
         self._auth = auth
         self._userpool_id = userpool_id
@@ -102,6 +108,11 @@ class GenAuthClient(object):
         self.secrets = secrets if secrets is not None else Secrets()
         # When set (time_limit), the monotonic time by which every call of this client must be over.
         self._ends = None
+        # Whether the session serves later runs too (SHARED): then closing the client leaves it open.
+        self.shared = False
+        if session is not None:  # handed over by an earlier run, set up as this one would be
+            self._session = session
+            return
         self._session = requests.Session()
         # The API authenticates with the bearer token; refusing cookies also keeps threads sharing the session
         # from writing its cookie jar while others read it.
@@ -118,8 +129,13 @@ class GenAuthClient(object):
         # Only the codings _transport can inflate within its limit.
         self._session.headers["Accept-Encoding"] = ACCEPT_ENCODING
 
+    @property
+    def session(self):
+        return self._session
+
     def close(self):
-        self._session.close()
+        if not self.shared:
+            self._session.close()
 
     def __enter__(self):
         return self
@@ -319,7 +335,7 @@ def auth_from_options(options, warn, on_secret):
     return TokenWithKeyPair(options["access_token"], key_pair, warn=warn)
 
 
-def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None, secrets=None):
+def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None, secrets=None, share=True):
     """The :class:`GenAuthClient` for checked shared options: the one place that turns them into a client, for
     every module (``_module.GenAuthModule.client``) and any other plugin.
 
@@ -329,6 +345,8 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
     :param pool_size: the most calls the caller makes at once (see ``_parallel``).
     :param secrets: the caller's ``_masking.Secrets``, shared with the client so that every text quoted from an
         answer is masked with all the caller knows; the credentials are added to it.
+    :param share: whether the client may take over and hand on the session and token of another run with the
+        same connection options (``SHARED``); False to fetch a token of its own.
     """
     for warning in transport_warnings(options):
         warn(warning)
@@ -340,8 +358,13 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
         secrets.add(value)
         on_secret(value)
 
-    auth = auth_from_options(options, warn, learned)
-    return GenAuthClient(
+    key = _shared_key(options, user_agent, pool_size) if SHARED is not None and share else None
+    session, auth = SHARED.get(key, (None, None)) if key else (None, None)
+    if auth is None:
+        auth = auth_from_options(options, warn, learned)
+    else:
+        auth.rebind(learned, warn)
+    client = GenAuthClient(
         options["host"], auth,
         userpool_id=options.get("userpool_id"),
         validate_certs=options["validate_certs"],
@@ -352,4 +375,14 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
         warn=warn,
         pool_size=pool_size,
         secrets=secrets,
+        session=session,
     )
+    if key:
+        client.shared = True
+        SHARED[key] = (client.session, auth)
+    return client
+
+
+def _shared_key(options, user_agent, pool_size):
+    """What two runs must have in common to share a session and a token: every shared connection option."""
+    return json_lib.dumps([user_agent, pool_size] + [[name, options.get(name)] for name in sorted(argument_spec())])

@@ -5,8 +5,7 @@
 
 # This module is private to the genauth.management collection: its interface may change at any time.
 
-"""Log in once: what ``genauth_token`` does, in its module process or, through its action plugin, in the
-controller's own process when the task runs there (``plugin_utils/_login``)."""
+"""Log in once: what ``genauth_token`` does."""
 
 import math
 
@@ -54,6 +53,8 @@ def login(options, warn):
     The token is the result, so it is not added to the values masked in it (``on_secret`` does nothing); the
     action plugin hides the whole result from Ansible's output instead. Raises :class:`GenAuthError`.
     """
-    with client_from_options(options, warn, on_secret=lambda value: None, user_agent=user_agent()) as client:
+    # share=False: a token of its own, never one an earlier item of a loop fetched (_client.SHARED).
+    with client_from_options(options, warn, on_secret=lambda value: None, user_agent=user_agent(),
+                             share=False) as client:
         token = client.authenticate()
         return token_result(token, client.auth.lifetime)

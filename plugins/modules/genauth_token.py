@@ -38,11 +38,8 @@ attributes:
   diff_mode:
     support: none
 notes:
-  - "When the task runs on the controller itself (the local connection, as with C(hosts: localhost) or
-    C(delegate_to: localhost)), the action plugin of the same name gets the token in the controller's own
-    process, which saves starting a module. The options, messages and result are the module's. A task that
-    sets C(environment), C(become) or C(async), or a controller Python without C(requests) and C(voluptuous),
-    runs the module as usual."
+  - The action plugin of the same name hides the result from Ansible's output while it holds the token (the
+    registered variable keeps it); a failure, which holds none, is shown.
   - O(access_key_id) and O(access_key_secret) are required here, given in the task, through
     C(module_defaults), or as E(GENAUTH_ACCESS_KEY_ID) and E(GENAUTH_ACCESS_KEY_SECRET).
   - The module always reports RV(ignore:changed=false).
@@ -112,8 +109,6 @@ from ansible_collections.genauth.management.plugins.module_utils._token import I
 
 
 def main():
-    # When the task runs on the controller, the action plugin of the same name logs in there instead
-    # (plugin_utils/_login): both go through module_utils/_token.
     module = GenAuthModule(argument_spec={}, checks=TOKEN_CHECKS, unused=IGNORED_OPTIONS, supports_check_mode=True)
     result = dict(changed=False)
     with module.reporting_errors(result):

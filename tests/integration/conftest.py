@@ -80,9 +80,13 @@ def module_coverage():
     session = coverage.Coverage.current()
     if session is None:
         return {}
-    # pytest-cov combines the files beside its own data file that start with its name and a dot.
-    return {"_ANSIBLE_ANSIBALLZ_COVERAGE_CONFIG": json.dumps({
-        "config": session.config.config_file, "output": os.path.abspath(session.config.data_file) + ".ansiballz"})}
+    # pytest-cov combines the files beside its own data file that start with its name and a dot. A module run in
+    # the controller's process is measured in ansible-playbook's worker: coverage starts in every Python process
+    # that has COVERAGE_PROCESS_START (coverage's .pth file) and follows its forked workers (concurrency).
+    data_file = os.path.abspath(session.config.data_file)
+    return {"_ANSIBLE_ANSIBALLZ_COVERAGE_CONFIG": json.dumps({"config": session.config.config_file,
+                                                              "output": data_file + ".ansiballz"}),
+            "COVERAGE_PROCESS_START": session.config.config_file, "COVERAGE_FILE": data_file + ".playbook"}
 
 
 class Ansible(object):
@@ -115,8 +119,10 @@ class Ansible(object):
         return env
 
     def playbook(self, name, extra_vars=None, check=False, verbosity=DEFAULT_VERBOSITY, env=None, timeout=180,
-                 inventory=None, forks=None, scan=True):
+                 inventory=None, forks=None, scan=True, ansible_playbook=None):
         cmd, result_file = self.command(name, extra_vars, check, verbosity, inventory, forks)
+        if ansible_playbook:  # another ansible-core's
+            cmd[0] = ansible_playbook
         proc = subprocess.run(cmd, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=timeout, cwd=str(self.tmp_path), check=False)
         run = Run(proc, result_file)

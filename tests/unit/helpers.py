@@ -118,8 +118,15 @@ def refusal(schema, options):
 
 
 def warnings_of(result):
-    """Warning texts: plain strings before ansible-core 2.19, structured summaries since."""
-    return [w if isinstance(w, str) else w.get("event", {}).get("msg", "") for w in result.get("warnings", [])]
+    """Warning texts: plain strings before ansible-core 2.19, structured summaries since (as a module prints them,
+    or as the controller reads them back: ``WarningSummary``)."""
+    def text(warning):
+        if isinstance(warning, str):
+            return warning
+        if isinstance(warning, dict):
+            return warning.get("event", {}).get("msg", "")
+        return warning.event.msg
+    return [text(warning) for warning in result.get("warnings", [])]
 
 
 class Clock(object):

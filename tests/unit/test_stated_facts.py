@@ -171,6 +171,20 @@ def test_the_action_group_lists_exactly_the_modules_that_document_it():
     assert group == documented
 
 
+def test_every_module_runs_through_the_one_action_plugin_whose_off_switch_the_docs_name():
+    """Each module has its action plugin, _in_process's (genauth_token's a subclass of it), and the names of the
+    off switch are stated where users read them as the plugin reads them."""
+    from ansible_collections.genauth.management.plugins.plugin_utils import _in_process
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(REPO_ROOT, "plugins", "modules")) if name.endswith(".py"))
+    for name in modules:
+        action = importlib.import_module("ansible_collections.genauth.management.plugins.action." + name).ActionModule
+        assert issubclass(action, _in_process.ActionModule), name
+    for path in ("plugins/doc_fragments/attributes.py", "docs/docsite/rst/in_process.rst"):
+        text = read(path)
+        for switch in ("%s=false" % _in_process.ENVIRONMENT_VARIABLE, "%s: false" % _in_process.VARIABLE):
+            assert switch in text or switch.replace(": ", "=") in text, (path, switch)
+
+
 def test_the_docs_say_what_the_info_module_returns_of_a_secret():
     """genauth_webhook_info returns each webhook's secret masked and has_secret beside it (its unit test checks the
     output): the docs that say what a listed webhook holds say both."""

@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.genauth.management.plugins.module_utils._token import KEY_PAIR_REQUIRED
-from ansible_collections.genauth.management.plugins.plugin_utils._login import login_here
 from ansible_collections.genauth.management.plugins.modules import genauth_token
 from ansible_collections.genauth.management.tests.unit.helpers import (
     API, CONNECTION, HOST, KEY_SECRET, TOKEN, TOKEN2, envelope, make_jwt, run_module, token_reply,
@@ -76,48 +75,7 @@ def test_wrong_credentials_fail_with_the_api_error_and_no_secret(mocked):
     assert "access_token" not in result and KEY_SECRET not in json.dumps(result)
 
 
-# ------------------------------------------------------------------ logging in on the controller (action plugin)
-
-@pytest.mark.parametrize("args, answer", [
-    ({}, token_reply()),
-    (dict(access_token=TOKEN2), token_reply()),
-    (dict(access_key_id=None, access_key_secret=None, access_token=TOKEN), None),
-    (dict(access_key_secret=None), None),
-    (dict(host="ftp://h.example"), None),
-    (dict(timeout=0), None),
-    (dict(retries="many"), None),
-    (dict(colour="blue"), None),
-    ({}, envelope(status_code=401, message="Invalid accessKeyId or secret", apiCode=2333)),
-    ({}, envelope({"expires_in": 7200})),
-], ids=["ok", "token-ignored", "no-key-pair", "half-a-pair", "bad-host", "bad-timeout", "bad-retries",
-        "unknown-option", "wrong-credentials", "no-token-in-answer"])
-def test_the_controller_logs_in_exactly_as_the_module_does(mocked, args, answer):
-    """The action plugin's login in the controller's process: the same result, message and calls as main()."""
-    if answer is not None:
-        mocked.post(API + "get-management-token", json=answer)
-    code, by_module = run(**args)
-    module_calls = [(call.request.url, call.request.body) for call in mocked.calls]
-    mocked.calls.reset()
-    warnings = []
-    here = login_here(dict((k, v) for k, v in dict(CONNECTION, **args).items() if v is not None), {}, warnings.append)
-    assert [(call.request.url, call.request.body) for call in mocked.calls] == module_calls
-    by_module.pop("invocation", None)
-    # A unit test's module is named after its file; a real one after the module, as the controller names it.
-    by_module["msg"] = by_module.get("msg", "").replace("(basic.py)", "(genauth.management.genauth_token)")
-    if not by_module["msg"]:
-        del by_module["msg"]
-    assert here == by_module and bool(here.get("failed")) == (code == 1)
-    assert KEY_SECRET not in json.dumps(here) and warnings == by_module.get("warnings", [])
-
-
-def test_the_controller_masks_secrets_in_its_warnings(mocked):
-    mocked.post(API + "get-management-token", status=503, body="busy " + KEY_SECRET)
-    mocked.post(API + "get-management-token", json=token_reply())
-    warnings = []
-    result = login_here(dict(CONNECTION, retries=1, validate_certs=False), {}, warnings.append)
-    assert result["access_token"] and len(warnings) == 2
-    assert "validate_certs is false" in warnings[0] and "retry 1 of 1" in warnings[1] and KEY_SECRET not in warnings[1]
-
+# ------------------------------------------------------------------ credentials from the environment
 
 def test_a_given_access_token_does_not_hide_the_key_pair_of_the_environment(mocked, monkeypatch):
     """As after a login under AWX: the token in module_defaults, the key pair in GENAUTH_* variables."""
@@ -126,7 +84,6 @@ def test_a_given_access_token_does_not_hide_the_key_pair_of_the_environment(mock
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     mocked.post(API + "get-management-token", json=token_reply())
-    code, result = run(access_key_id=None, access_key_secret=None, access_token=TOKEN2)
-    here = login_here(dict(host=HOST, access_token=TOKEN2), environ, [].append)
-    assert code == 0 and result["access_token"] == here["access_token"] != TOKEN2
-    assert [json.loads(call.request.body)["accessKeyId"] for call in mocked.calls] == ["pool-env", "pool-env"]
+    code, result = run(host=HOST, access_key_id=None, access_key_secret=None, access_token=TOKEN2)
+    assert code == 0 and result["access_token"] == TOKEN != TOKEN2
+    assert [json.loads(call.request.body)["accessKeyId"] for call in mocked.calls] == ["pool-env"]

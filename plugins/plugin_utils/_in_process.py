@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) genauth.management contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module is private to the genauth.management collection: its interface may change at any time.
+
+"""Running a GenAuth module in the controller's own process: the one action plugin of every module.
+
+A task whose module would run on the controller anyway, as the same user and with the same environment, runs the
+module's own ``main()`` in Ansible's worker process instead of building, copying and starting a module process: the
+same ``AnsibleModule`` code sees the same arguments (``module_defaults`` and Ansible's internal ``_ansible_*``
+ones included) and its printed result is parsed by the same code as a module process's output. Anywhere else, the
+module runs as usual (``ansible.builtin.normal``).
+
+The worker process runs one task, every item of its loop, and ends with it, so what a module run leaves in it
+(``_client.REUSE``: the keep-alive connections and the token of the key pair) serves the next item of the same
+task, and nothing outlives the task.
+"""
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+import traceback
+
+from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as module_warnings
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.display import Display
+from ansible.vars.clean import remove_internal_keys
+
+from ansible_collections.genauth.management.plugins.module_utils import _client
+from ansible_collections.genauth.management.plugins.module_utils._validation import VOLUPTUOUS_IMPORT_ERROR
+
+try:  # ansible-core 2.19+: arguments travel with a serialization profile, and module_utils knows where it runs
+    from ansible.module_utils import _internal as module_utils_internal
+    from ansible.module_utils.common.json import Direction, get_module_encoder
+except ImportError:  # ansible-core < 2.19
+    from ansible.module_utils.common.json import AnsibleJSONEncoder
+    module_utils_internal = None
+
+display = Display()
+
+# The off switch: false in the controller's environment, or as a variable of the task, its play or its host.
+ENVIRONMENT_VARIABLE = "GENAUTH_IN_PROCESS"
+VARIABLE = "genauth_in_process"
+COLLECTION = "genauth.management."
+# The connections and tokens each task's module runs share (_client.SHARED), by task.
+_SHARED_BY_TASK = {}
+# The profile Ansible encodes a module's arguments and decodes its result with (module_common's default).
+PROFILE = "legacy"
+
+
+def _switched_off(value):
+    return value is not None and str(value).strip() != "" and not boolean(value, strict=False)
+
+
+class ActionModule(NormalAction):
+    """Runs the task's GenAuth module in this process when that changes nothing but the time it takes."""
+
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        why_not = self._why_not_here(task_vars or {})
+        if why_not:
+            display.vvv("%s runs as a module process: %s" % (self._task.action, why_not), host=self._play_context.remote_addr)
+            return super(ActionModule, self).run(tmp, task_vars)
+        display.vvv("%s runs in the controller's process (%s=false for a module process)"
+                    % (self._task.action, ENVIRONMENT_VARIABLE), host=self._play_context.remote_addr)
+        result = ActionBase.run(self, tmp, task_vars)  # pylint: disable=bad-super-call
+        del tmp  # not used since Ansible 2.5
+        result.update(self._run_here(task_vars or {}))
+        return result
+
+    def _why_not_here(self, task_vars):
+        """Why the module must run in a process of its own here, or None when it can run in this one."""
+        if not (self._task.resolved_action or "").startswith(COLLECTION):
+            return "it is not a module of this collection"
+        if self._connection.transport != "local":
+            return "its connection is %s, not local" % self._connection.transport
+        if self._play_context.become:
+            return "it uses become"
+        if self._task.async_val:
+            return "it runs with async"
+        if any(self._task.environment or ()):
+            return "it sets environment"
+        if _client.REQUESTS_IMPORT_ERROR or VOLUPTUOUS_IMPORT_ERROR:
+            return "the controller's Python lacks requests or voluptuous"
+        if _switched_off(os.environ.get(ENVIRONMENT_VARIABLE)):
+            return "%s is false" % ENVIRONMENT_VARIABLE
+        if _switched_off(self._templar.template(task_vars.get(VARIABLE))):
+            return "%s is false" % VARIABLE
+        return None
+
+    def _run_here(self, task_vars):
+        """The module's result, as ``_execute_module`` returns a module process's."""
+        namespace, name, module_name = self._task.resolved_action.split(".")
+        module = importlib.import_module("ansible_collections.%s.%s.plugins.modules.%s" % (namespace, name, module_name))
+        args = dict(self._task.args)
+        self._update_module_args(self._task.resolved_action, args, task_vars)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        rc = 0
+        shared = _SHARED_BY_TASK.setdefault(self._task._uuid, {})
+        with _as_module_process(args, shared), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                module.main()
+            except SystemExit as exc:
+                rc = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+            except Exception:  # pylint: disable=broad-except  # what a module process would print and die of
+                stderr.write(traceback.format_exc())
+                rc = 1
+        res = dict(rc=rc, stdout=stdout.getvalue(), stderr=stderr.getvalue())
+        if module_utils_internal is None:
+            data = self._parse_returned_data(res)  # pylint: disable=no-value-for-parameter
+        else:
+            data = self._parse_returned_data(res, PROFILE)
+        data.pop("_ansible_suppress_tmpdir_delete", None)
+        remove_internal_keys(data)
+        return data
+
+
+@contextlib.contextmanager
+def _as_module_process(args, shared):
+    """Within the block, ``AnsibleModule`` reads ``args``, module_utils behave as in a module process (warnings
+    and deprecations are collected for the result) and clients share what ``shared`` holds (``_client.SHARED``);
+    every global changed is restored after."""
+    saved = {}
+
+    def replace(owner, attribute, value):
+        if hasattr(owner, attribute):
+            saved[(owner, attribute)] = getattr(owner, attribute)
+            setattr(owner, attribute, value)
+
+    params = dict(ANSIBLE_MODULE_ARGS=args)
+    if module_utils_internal is None:
+        encoded = json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True)
+    else:
+        encoded = json.dumps(params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE))
+    try:
+        replace(basic, "_ANSIBLE_ARGS", encoded.encode())
+        replace(basic, "_ANSIBLE_PROFILE", PROFILE)
+        replace(basic, "_PARSED_MODULE_ARGS", None)
+        replace(_client, "SHARED", shared)
+        for store in ("_global_warnings", "_global_deprecations"):
+            replace(module_warnings, store, type(getattr(module_warnings, store))())
+        if module_utils_internal is not None:
+            replace(module_utils_internal, "is_controller", False)
+        yield
+    finally:
+        for (owner, attribute), value in saved.items():
+            setattr(owner, attribute, value)

@@ -1,0 +1,129 @@
+"""Where a GenAuth task runs its module, through ansible-playbook against the emulator (playbooks/in_process.yml):
+in the controller's process when it would run there alike, as a module process when the task sets environment,
+uses become, is delegated to a host over ssh, sets the off switch, or when the controller's Python lacks a library;
+the same results both ways; a loop's items share one token only in the controller's process; a failure there is a
+clean task failure and the next task runs. Run by the newest ansible-core (the test venv's), by the oldest that the
+collection supports, and by a controller without requests and voluptuous. At -vvvv, with the secret scan of every run.
+
+That every ansible-test target passes both ways is tests/meta/test_tooling.py's; what the action plugin decides and
+returns, case by case, is tests/unit/plugins/plugin_utils/test_in_process.py's.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+OLDEST_CORE = "ansible-core==2.16.19"  # requires_ansible in meta/runtime.yml: the oldest release line, newest fix
+OLDEST_VENV = os.path.join(REPO_ROOT, ".build", "ansible-core-2.16")
+BARE_VENV = os.path.join(REPO_ROOT, ".build", "ansible-core-bare")  # ansible-core alone: no requests, no voluptuous
+HERE_LINE = re.compile(r"^<[^>]+> genauth\.management\.\w+ (runs in the controller's process.*|runs as a module "
+                       r"process: .*)$", re.M)
+
+
+def pins(*names):
+    """The pins of tests/constraints.txt for these packages."""
+    with open(os.path.join(REPO_ROOT, "tests", "constraints.txt"), encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.split("==")[0].strip().lower() in names]
+
+
+def venv_with(venv, packages):
+    """ansible-playbook of a venv of its own that has just ``packages`` (made once, under .build)."""
+    stamp = os.path.join(venv, ".installed-" + "-".join(packages))
+    if not os.path.exists(stamp):
+        subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check"] + packages, check=True)
+        open(stamp, "w").close()
+    return os.path.join(venv, "bin", "ansible-playbook")
+
+
+@pytest.fixture(scope="session")
+def oldest_core():
+    """The oldest ansible-core the collection supports, with the libraries the modules need."""
+    return venv_with(OLDEST_VENV, [OLDEST_CORE] + pins("requests", "voluptuous", "urllib3", "idna", "certifi",
+                                                       "charset-normalizer"))
+
+
+def paths_by_task(output):
+    """{task name: [where each of its module runs went]} from the lines the action plugin prints at -vvv."""
+    found, task = {}, None
+    for line in output.splitlines():
+        started = re.match(r"^TASK \[(.*)\] \**$", line)
+        if started:
+            task = started.group(1)
+        match = HERE_LINE.match(line)
+        if match:
+            found.setdefault(task, []).append("here" if match.group(1).startswith("runs in")
+                                              else match.group(1).split(": ", 1)[1])
+    return found
+
+
+def run_playbook(ansible, ansible_playbook=None):
+    run = ansible.playbook("in_process.yml", {"webhook_ids": [ansible.servers.webhooks["deploy"]] * 3}, verbosity=4,
+                           inventory=os.path.join(HERE, "inventory_in_process.ini"), timeout=300,
+                           ansible_playbook=ansible_playbook)
+    assert run.rc == 0, run.output[-5000:]
+    return run.output, run.result
+
+
+def tokens_of_each_loop(ansible):
+    """The bearer tokens the trigger calls of each loop carried, by the loop's way."""
+    tokens = {}
+    for request in ansible.servers.emulator.requests("trigger-webhook"):
+        way = json.loads(request["body"]).get("requestBody", {}).get("way")
+        tokens.setdefault(way, []).append(request["headers"].get("authorization"))
+    return tokens
+
+
+def same_result(item):
+    """A loop item's result without what differs from one call to the next (the request id, the receiver's count of
+    deliveries) or names the way (the request body, in invocation)."""
+    kept = {key: value for key, value in item.items() if key not in ("invocation", "request_id")}
+    return dict(kept, response=dict(item["response"], delivery=None))
+
+
+@pytest.mark.parametrize("controller", ["newest", "oldest"])
+def test_each_task_takes_its_path_with_the_same_results(ansible, request, controller):
+    ansible_playbook = request.getfixturevalue("oldest_core") if controller == "oldest" else None
+    output, results = run_playbook(ansible, ansible_playbook)
+    paths = paths_by_task(output)
+    assert "ansible-playbook [core %s" % ("2.16" if controller == "oldest" else "2.19") in output
+    assert paths["A loop with the key pair in every item"] == ["here"] * 3
+    assert paths["The same loop as module processes"] == ["genauth_in_process is false"] * 3
+    assert paths["A task that sets environment"] == ["it sets environment"]
+    assert paths["A task that uses become"] == ["it uses become"]
+    assert paths["A task that fails in the controller's process"] == ["here"]
+    assert paths["The next task still runs"] == ["here"]
+    assert paths["A task delegated to a host reached over ssh"] == ["its connection is ssh, not local"]
+
+    # The same results both ways; the items of a loop in the controller's process share one token.
+    here, process = results["here_loop"]["results"], results["process_loop"]["results"]
+    assert [same_result(item) for item in here] == [same_result(item) for item in process]
+    assert all(item["changed"] and item["status_code"] == 200 for item in here)
+    tokens = tokens_of_each_loop(ansible)
+    assert len(tokens["here"]) == len(tokens["process"]) == 3
+    assert len(set(tokens["here"])) == 1 and len(set(tokens["process"])) == 3
+    for name in ("with_environment", "with_become", "after_failure"):
+        assert results[name]["webhooks"] and not results[name].get("failed"), results[name]
+    assert results["failure"]["failed"] and "get-webhook: Webhook not found" in results["failure"]["msg"]
+    assert "Traceback" not in results["failure"]["msg"] and "module_stderr" not in results["failure"]
+    assert results["delegated"].get("unreachable") or results["delegated"].get("failed")
+
+
+def test_a_controller_without_the_libraries_runs_every_module_as_a_process(ansible):
+    """ansible-core alone on the controller; the modules' Python (ansible_python_interpreter) has what they need."""
+    output, results = run_playbook(ansible, venv_with(BARE_VENV, pins(
+        "ansible-core", "jinja2", "markupsafe", "pyyaml", "cryptography", "cffi", "pycparser", "packaging", "resolvelib")))
+    paths = paths_by_task(output)
+    lacking = "the controller's Python lacks requests or voluptuous"
+    for task in ("A loop with the key pair in every item", "A task that fails in the controller's process",
+                 "The next task still runs"):
+        assert set(paths[task]) == {lacking}, paths
+    assert all(item["status_code"] == 200 for item in results["here_loop"]["results"])
+    assert len(set(tokens_of_each_loop(ansible)["here"])) == 3
