@@ -71,10 +71,12 @@ sanity: tools
 ansible-test-units: tools
 	$(ANSIBLE_TEST) -- units --venv --python $(TOOLS_PYTHON_VERSION) --color no
 
-# The targets under tests/integration/targets at -vvvv, with the emulator started once for the whole run and
-# ansible-test's output scanned for its secrets.
+# The targets under tests/integration/targets at -vvvv, with the emulator started once for each run and
+# ansible-test's output scanned for its secrets: once with the modules in the controller's process (the default),
+# once as module processes.
 ansible-test-integration: tools
 	$(ANSIBLE_TEST) --emulator -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no -vvvv
+	$(ANSIBLE_TEST) --emulator --module-process -- integration --venv --python $(TOOLS_PYTHON_VERSION) --color no -vvvv
 
 # ansible-lint --offline, production profile (.ansible-lint).
 lint: tools

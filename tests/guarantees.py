@@ -402,10 +402,11 @@ def record_scan(verbosity: int, runs: int = 1) -> None:
 
 
 def record_target_scan(runs: int) -> None:
-    """The ansible-test integration targets' ansible-playbook runs, all at -vvvv, scanned by the harness."""
+    """The ansible-test integration targets' ansible-playbook runs, all at -vvvv, scanned by the harness (each
+    run of the targets adds its own: they run with the modules in the controller's process and as processes)."""
     record_scan(4, runs)
     with _LOCK:
-        RESULTS["scanned_targets"] = runs
+        RESULTS["scanned_targets"] = (RESULTS["scanned_targets"] or 0) + runs
 
 
 def complete() -> bool:

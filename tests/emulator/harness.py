@@ -13,7 +13,8 @@ Python API::
 
 CLI (runs CMD with servers.env() added to its environment, exits with its code)::
 
-    python tests/emulator/harness.py run [--tls] [--workdir DIR] [--vars-file FILE] [--scan-secrets] -- CMD ARGS...
+    python tests/emulator/harness.py run [--tls] [--workdir DIR] [--vars-file FILE [--var NAME=VALUE]...]
+        [--scan-secrets] -- CMD ARGS...
 
 ``--vars-file`` also writes servers.integration_vars() to FILE (JSON, which is YAML) and removes it at the end:
 ansible-test passes few environment variables to its targets, so they read the connection from
@@ -383,8 +384,9 @@ def _run(args: argparse.Namespace) -> int:
             print(f"harness: emulator {servers.emulator_url}  receiver {servers.receiver_url}  workdir {workdir}",
                   file=sys.stderr, flush=True)
             if args.vars_file:
-                Path(args.vars_file).write_text(json.dumps(servers.integration_vars(), indent=2) + "\n",
-                                                encoding="utf-8")
+                extra = dict(var.split("=", 1) for var in args.var)
+                Path(args.vars_file).write_text(json.dumps(dict(servers.integration_vars(), **extra), indent=2)
+                                                + "\n", encoding="utf-8")
             env = {**os.environ, **servers.env()}
             try:
                 return _run_scanned(command, env, servers) if args.scan_secrets else subprocess.call(command, env=env)
@@ -428,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--tls", action="store_true", help="serve the emulator over HTTPS")
     run.add_argument("--workdir", help="where seed, certificates and logs go (kept)")
     run.add_argument("--vars-file", help="also write the servers' connection as Ansible vars (JSON) here")
+    run.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                     help="one more variable for --vars-file (repeatable)")
     run.add_argument("--scan-secrets", action="store_true",
                      help="fail (exit 3) when a secret shows in CMD's output or out of place in a request")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")

@@ -89,10 +89,14 @@ def test_ansible_test_units():
     assert re.search(r"\d+ passed", output), output[-2000:]
 
 
-def test_ansible_test_integration():
-    # The documented playbook contract: every target, at -vvvv, with ansible-test's output scanned for secrets.
-    output = ansible_test("--emulator", "--", "integration", "--venv", "--python", tools_python_version(),
-                          "--color", "no", "-vvvv")
+@pytest.mark.parametrize("way", ["in-process", "module-process"])
+def test_ansible_test_integration(way):
+    # The documented playbook contract: every target, at -vvvv, with ansible-test's output scanned for secrets;
+    # once with the modules in the controller's process (the default), once as module processes.
+    output = ansible_test("--emulator", *(["--module-process"] if way == "module-process" else []), "--", "integration",
+                          "--venv", "--python", tools_python_version(), "--color", "no", "-vvvv")
+    ran_here = len(re.findall(r"runs in the controller's process", output))
+    assert (ran_here > 0) == (way == "in-process"), output[-3000:]
     for script in glob.glob(os.path.join(REPO_ROOT, "tests", "integration", "targets", "*", "runme.sh")):
         target = os.path.basename(os.path.dirname(script))
         assert "Running %s integration test script" % target in output, output[-3000:]

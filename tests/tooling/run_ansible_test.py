@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run ansible-test with --venv on a mirror of this checkout.
 
-    python tests/tooling/run_ansible_test.py [--emulator] [--all-pythons] [--tree DIR] -- ANSIBLE-TEST ARGS...
+    python tests/tooling/run_ansible_test.py [--emulator [--module-process]] [--all-pythons] [--tree DIR] -- ANSIBLE-TEST ARGS...
 
 Why no tool does this: antsibull-nox's ansible-test sessions run sanity and units with --docker and integration with
 docker or remote machines, and there is no container engine here; with --venv, ansible-test needs what this script
@@ -17,6 +17,8 @@ is there. The ansible-test run is the one beside this interpreter (the tools ven
                 writes their connection to tests/integration/integration_config.yml in the mirror (the extra vars
                 ansible-test gives every target; it passes no environment through), and fails the run when a
                 secret shows in ansible-test's output or out of place in a request the emulator got.
+--module-process  with --emulator: the targets' tasks run their modules as module processes (the variable
+                genauth_in_process: false), not in the controller's process as they do by default.
 --all-pythons   put every python3.X found on PATH or under pyenv on ansible-test's PATH, so that the sanity tests
                 that run per Python (compile, import) run on each one installed.
 --tree DIR      mirror into DIR instead of .build (make matrix gives each ansible-core release line its own).
@@ -118,7 +120,8 @@ def run(tree, opts):
     command = [os.path.join(bin_dir, "ansible-test")] + args
     if opts.emulator:
         integration_vars = os.path.join(tree, "tests", "integration", "integration_config.yml")
-        command = [sys.executable, HARNESS, "run", "--vars-file", integration_vars, "--scan-secrets", "--"] + command
+        extra = ["--var", "genauth_in_process=false"] if opts.module_process else []
+        command = [sys.executable, HARNESS, "run", "--vars-file", integration_vars] + extra + ["--scan-secrets", "--"] + command
     print("run_ansible_test: %s (in %s)" % (" ".join(command), os.path.relpath(tree, REPO_ROOT)), flush=True)
     return subprocess.call(command, cwd=tree, env=dict(os.environ, PATH=os.pathsep.join(path)))
 
@@ -126,6 +129,7 @@ def run(tree, opts):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--emulator", action="store_true")
+    parser.add_argument("--module-process", action="store_true")
     parser.add_argument("--all-pythons", action="store_true")
     parser.add_argument("--tree", default=BUILD)
     parser.add_argument("args", nargs=argparse.REMAINDER)
