@@ -15,7 +15,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLES = {"a": ("o", "-"), "a'": ("v", "-."), "b": ("s", "-"), "c": ("^", "--"), "d": ("D", ":")}
+STYLES = {"a": ("o", "-"), "a'": ("v", "-."), "b": ("s", "-"), "a-process": ("o", ":"), "a'-process": ("v", ":"),
+          "b-process": ("s", ":"), "c": ("^", "--"), "d": ("D", ":"), "e": ("x", "-")}
 
 
 def main(results_path, png_path):

@@ -8,16 +8,22 @@
     BENCH_N              webhook counts (1,20,100)
     BENCH_LATENCIES      receiver latencies in ms: how long a subscriber takes to answer (0,100)
     BENCH_API_LATENCIES  API latencies in ms: how long every API call waits, as a real API further away would (0,50)
-    BENCH_METHODS        the methods to run (a,a2,b,c,d; a2 stands for a')
+    BENCH_METHODS        the methods to run (a,a2,b,ap,a2p,bp,c,d,e; a2 stands for a', p for the module-process way)
     BENCH_OUT            the folder of benchmarks.md and benchmarks.png (docs)
 
 Methods, all against the same emulator and webhook receiver on loopback, sending the same headers and body:
-  a   one task looping over genauth.management.genauth_webhook_trigger (one module run per webhook)
-  a'  the documented fast loop: genauth_token once, then the loop with the token in module_defaults and
+  a   one task looping over genauth.management.genauth_webhook_trigger (one module run per webhook), the key
+      pair in every item
+  a'  the documented lean loop: genauth_token once, then the loop with the token in module_defaults and
       lookup_webhook: false
   b   one genauth_webhook_trigger task with the `webhooks` option
+  a-process, a'-process, b-process: the same with GENAUTH_IN_PROCESS=false (a module process per run, as before
+      modules ran in the controller's process)
   c   ansible.builtin.uri: one task for the token, then a loop of trigger requests (the baseline)
   d   a Python script with the official genauth SDK (sdk_trigger.py), triggering one webhook after another
+  e   a loop of ansible.builtin.debug: Ansible's start and a task's own overhead per item (the floor of the loops)
+Each cell also gets the limit its method approaches: (e)'s time plus the API latency of each call made one after
+another and the receiver latency of each delivery waited for (see limit()).
 
 Before each measurement the emulator is reset and given N new webhooks that point at the receiver; after it, the
 receiver must have got exactly one delivery per webhook, or the benchmark stops with an error. Raw numbers go to
@@ -49,13 +55,23 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 WORKDIR = REPO_ROOT / ".build" / "bench"
 MODULE = "ansible_collections.genauth.management.plugins.modules.genauth_webhook_trigger"
-METHODS = {  # key: (label, the playbook or script that is the method)
-    "a": ("loop over genauth_webhook_trigger", "playbooks/loop.yml"),
-    "a'": ("fast loop: genauth_token once, token in module_defaults, lookup_webhook: false", "playbooks/fast_loop.yml"),
-    "b": ("genauth_webhook_trigger webhooks option", "playbooks/batch.yml"),
-    "c": ("ansible.builtin.uri (token + loop)", "playbooks/uri.yml"),
-    "d": ("genauth SDK script (sequential)", "sdk_trigger.py"),
+MODULE_PROCESS = {"GENAUTH_IN_PROCESS": "false"}
+METHODS = {  # key: (label, the playbook or script that is the method, its environment)
+    "a": ("loop over genauth_webhook_trigger, key pair in every item", "playbooks/loop.yml", {}),
+    "a'": ("lean loop: genauth_token once, token in module_defaults, lookup_webhook: false",
+           "playbooks/fast_loop.yml", {}),
+    "b": ("genauth_webhook_trigger webhooks option", "playbooks/batch.yml", {}),
+    "a-process": ("(a) as module processes (GENAUTH_IN_PROCESS=false)", "playbooks/loop.yml", MODULE_PROCESS),
+    "a'-process": ("(a') as module processes", "playbooks/fast_loop.yml", MODULE_PROCESS),
+    "b-process": ("(b) as a module process", "playbooks/batch.yml", MODULE_PROCESS),
+    "c": ("ansible.builtin.uri (token + loop)", "playbooks/uri.yml", {}),
+    "d": ("genauth SDK script (sequential)", "sdk_trigger.py", {}),
+    "e": ("loop of ansible.builtin.debug, no API call (the floor of a loop)", "playbooks/floor.yml", {}),
 }
+ABBREVIATIONS = {"a2": "a'", "ap": "a-process", "a2p": "a'-process", "bp": "b-process"}
+FLOOR = "e"
+LOOPS = ("a", "a'", "a-process", "a'-process", "c")
+BATCHES = ("b", "b-process")
 BASELINE = "c"
 FORKS = 5
 REQUEST_HEADERS = {"X-Bench": "1"}
@@ -63,12 +79,13 @@ REQUEST_BODY = {"event": "bench.triggered", "source": "genauth.management benchm
 # Targets, each a ratio of medians to (c) in the same run: (method, N, receiver latency ms or None for every one
 # measured, API latency ms, highest ratio). And (a)'s time per webhook against (c)'s, at API latency 0 ms.
 TARGETS = (
-    ("a'", 20, None, 0, 1.0),
-    ("a'", 20, None, 50, 1.0),
-    ("b", 20, 100, 50, 0.15),
+    ("a'", 20, 100, 50, 0.30),
+    ("a", 20, 100, 50, 0.40),
+    ("b", 20, 100, 50, 0.12),
     ("b", 100, 100, 50, 0.06),
-    ("b", 20, 100, 0, 0.15),
 )
+# And one trigger (N=1) in the controller's process faster than as a module process: (method, its other way).
+FASTER_AT_ONE = (("a", "a-process"),)
 TARGET_A_RATIO = 1.0
 OVERHEAD_REPEATS = 11
 RSS_SAMPLE_INTERVAL = 0.05
@@ -93,7 +110,8 @@ def settings():
     def numbers(name, default):
         return [int(part) for part in (env.get(name) or default).replace(" ", "").split(",") if part]
 
-    methods = [name.strip().replace("a2", "a'") for name in (env.get("BENCH_METHODS") or "a,a2,b,c,d").split(",")]
+    methods = [ABBREVIATIONS.get(name.strip(), name.strip())
+               for name in (env.get("BENCH_METHODS") or "a,a2,b,ap,a2p,bp,c,d,e").split(",")]
     config.methods = [key for key in METHODS if key in methods]  # in the order of METHODS
     config.repeats = int(env.get("BENCH_REPEATS") or 3)
     config.n = numbers("BENCH_N", "1,20,100")
@@ -104,7 +122,7 @@ def settings():
     config.command = " ".join(["make bench"] + ["%s=%s" % (knob, env[knob]) for knob in knobs if env.get(knob)])
     if (set(methods) - set(METHODS) or config.repeats < 1 or not config.n or min(config.n) < 1
             or not config.latencies or not config.api_latencies or min(config.latencies + config.api_latencies) < 0):
-        parser.error("BENCH_METHODS are a,a2,b,c,d; BENCH_REPEATS and BENCH_N must be >= 1; latencies >= 0")
+        parser.error("BENCH_METHODS are a,a2,b,ap,a2p,bp,c,d,e; BENCH_REPEATS and BENCH_N must be >= 1; latencies >= 0")
     return config
 
 
@@ -200,12 +218,13 @@ class Bench:
             "bench_webhook_ids": ids, "bench_request_headers": REQUEST_HEADERS, "bench_request_body": REQUEST_BODY,
             "bench_webhooks": [{"webhook_id": webhook_id, "request_headers": REQUEST_HEADERS,
                                 "request_body": REQUEST_BODY} for webhook_id in ids]}), encoding="utf-8")
-        method_file = str(HERE / METHODS[method][1])
+        label, method_file, method_env = METHODS[method]
+        method_file = str(HERE / method_file)
         command = ([str(BIN / "ansible-playbook"), method_file, "-e", "@%s" % vars_file]
                    if method_file.endswith(".yml") else [PYTHON, method_file, str(vars_file)])
-        result = run_measured(command, vars_file.with_suffix(".log"), self.env)
+        result = run_measured(command, vars_file.with_suffix(".log"), dict(self.env, **method_env))
         paths = sorted(delivery["path"] for delivery in self.receiver.deliveries())
-        if paths != sorted("/bench/%d" % index for index in range(n)):
+        if paths != sorted("/bench/%d" % index for index in range(n if method != FLOOR else 0)):
             raise RuntimeError("%s: the receiver got %d deliveries (%d distinct webhooks); expected exactly %d, "
                                "one per webhook" % (tag, len(paths), len(set(paths)), n))
         calls = self.emulator.requests()
@@ -360,7 +379,28 @@ def summarise(runs):
     for cell in cells:
         base = by_key.get((cell["api_latency_ms"], cell["latency_ms"], cell["n"], BASELINE))
         cell["ratio_to_c"] = ratio(cell["wall_median_s"], base and base["wall_median_s"])
+        cell["limit_s"] = limit(cell, by_key)
     return cells
+
+
+def limit(cell, by_key):
+    """The time a method approaches: the floor, (e)'s median (N loop items for a loop, one task for (b)), plus the API
+    latency of each call made one after another and the receiver latency of each delivery waited for. A loop makes
+    its calls and waits for its deliveries one after another; (b) runs `concurrency` webhooks at once after one
+    token, each a lookup then a trigger. None without (e) in the same run."""
+    from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY
+    api, receiver, n = cell["api_latency_ms"] / 1000.0, cell["latency_ms"] / 1000.0, cell["n"]
+    calls = sum(cell["api_calls"].values())
+    if cell["method"] in LOOPS:
+        floor = by_key.get((cell["api_latency_ms"], cell["latency_ms"], n, FLOOR))
+        return floor and floor["wall_median_s"] + calls * api + n * receiver
+    if cell["method"] in BATCHES:
+        floor = by_key.get((cell["api_latency_ms"], cell["latency_ms"], 1, FLOOR))
+        tokens = cell["api_calls"].get("get-management-token", 0)
+        rounds = -(-n // CONCURRENCY.default)
+        in_turn = tokens + -(-(calls - tokens) // CONCURRENCY.default)
+        return floor and floor["wall_median_s"] + in_turn * api + rounds * receiver
+    return None
 
 
 def per_webhook(cells, ns):
@@ -405,6 +445,16 @@ def targets(cells, rows):
             cell["latency_ms"], cell["ratio_to_c"], cell["wall_median_s"],
             by_key[(api_latency, cell["latency_ms"], n, BASELINE)]["wall_median_s"]) for cell in measured)
         out.append(verdict(name, value, max(cell["ratio_to_c"] for cell in measured) <= limit if measured else None))
+    for method, other in FASTER_AT_ONE:
+        pairs = [(cell, by_key.get((cell["api_latency_ms"], cell["latency_ms"], 1, other))) for cell in cells
+                 if (cell["method"], cell["n"]) == (method, 1)]
+        pairs = [(mine, theirs) for mine, theirs in pairs if theirs]
+        value = "; ".join("%d ms API, %d ms receiver: %.3f s vs %.3f s" % (
+            mine["api_latency_ms"], mine["latency_ms"], mine["wall_median_s"], theirs["wall_median_s"])
+            for mine, theirs in pairs)
+        out.append(verdict("(%s) at N=1 faster than (%s)" % (method, other), value,
+                           all(mine["wall_median_s"] < theirs["wall_median_s"] for mine, theirs in pairs)
+                           if pairs else None))
     a_rows = [row for row in rows if row["method"] == "a" and row["ratio_to_c"] is not None
               and row["api_latency_ms"] == 0]
     out.append(verdict("(a) per webhook <= %.1f x (c) per webhook, API latency 0 ms" % TARGET_A_RATIO,
@@ -511,7 +561,8 @@ def render_markdown(report):
         ("repeats per cell", "%d (median reported)" % report["repeats"])]
     cells = [("%d ms" % c["api_latency_ms"], "%d ms" % c["latency_ms"], c["n"], "(%s)" % c["method"],
               secs(c["wall_median_s"]), "%s–%s" % (secs(c["wall_min_s"]), secs(c["wall_max_s"])),
-              times(c["ratio_to_c"]), secs(c["cpu_median_s"]), "%.0f" % c["max_rss_mib"], "%.0f" % c["tree_rss_mib"],
+              times(c["ratio_to_c"]), "–" if c["limit_s"] is None else secs(c["limit_s"]),
+              times(ratio(c["wall_median_s"], c["limit_s"])), secs(c["cpu_median_s"]), "%.0f" % c["max_rss_mib"], "%.0f" % c["tree_rss_mib"],
               "%.2f" % c["calls_per_trigger"], ", ".join("%s %d" % item for item in sorted(c["api_calls"].items())))
              for c in report["cells"]]
     per_webhook_rows = [
@@ -536,8 +587,9 @@ def render_markdown(report):
         module=MODULE, machine=table(["", ""], "ll", machine_rows),
         methods="\n".join("- **(%s)** %s" % (key, METHODS[key][0]) for key in report["methods"]),
         cells=table(["API latency", "receiver latency", "N", "method", "median wall (s)", "min–max (s)",
-                     "ratio to (c)", "CPU (s)", "peak RSS, largest process (MiB)", "peak RSS, tree sum (MiB)",
-                     "API calls per trigger", "API calls per run"], "rrrlrrrrrrrl", cells),
+                     "ratio to (c)", "limit (s)", "wall / limit", "CPU (s)", "peak RSS, largest process (MiB)",
+                     "peak RSS, tree sum (MiB)", "API calls per trigger", "API calls per run"], "rrrlrrrrrrrrrl",
+                    cells),
         per_webhook=table(["API latency", "receiver latency", "method", "wall s per webhook", "how",
                            "ratio to (c)", "CPU s per webhook", "CPU ratio to (c)"], "rrlrlrrr", per_webhook_rows),
         targets=table(["target", "measured", "result"], "lll",
@@ -565,6 +617,7 @@ def main():
     WORKDIR.mkdir(parents=True)
     log("bench: building and installing the collection")
     collections = install_collection(WORKDIR)
+    sys.path.insert(0, str(collections))  # limit() reads the trigger's concurrency from the collection
     report = {"command": config.command, "machine": machine(), "repeats": config.repeats, "n": config.n,
               "latencies_ms": config.latencies, "api_latencies_ms": config.api_latencies, "methods": config.methods,
               "labels": {key: METHODS[key][0] for key in config.methods}}
