@@ -23,7 +23,6 @@ import importlib
 import io
 import json
 import os
-import sys
 import traceback
 
 from ansible.module_utils import basic
@@ -32,7 +31,6 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
-from ansible.vars.clean import remove_internal_keys
 
 from ansible_collections.genauth.management.plugins.module_utils import _client
 from ansible_collections.genauth.management.plugins.module_utils._validation import VOLUPTUOUS_IMPORT_ERROR
@@ -40,9 +38,19 @@ from ansible_collections.genauth.management.plugins.module_utils._validation imp
 try:  # ansible-core 2.19+: arguments travel with a serialization profile, and module_utils knows where it runs
     from ansible.module_utils import _internal as module_utils_internal
     from ansible.module_utils.common.json import Direction, get_module_encoder
+
+    def _encoded(params):
+        return json.dumps(params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE))
 except ImportError:  # ansible-core < 2.19
     from ansible.module_utils.common.json import AnsibleJSONEncoder
     module_utils_internal = None
+
+    def _encoded(params):
+        return json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True)
+try:  # before ansible-core 2.21, which cleans a module's result as a UnifiedTaskResult
+    from ansible.vars.clean import remove_internal_keys
+except ImportError:
+    remove_internal_keys = None
 
 display = Display()
 
@@ -115,11 +123,17 @@ class ActionModule(NormalAction):
             except Exception:  # pylint: disable=broad-except  # what a module process would print and die of
                 stderr.write(traceback.format_exc())
                 rc = 1
-        res = dict(rc=rc, stdout=stdout.getvalue(), stderr=stderr.getvalue())
+        return self._parsed(dict(rc=rc, stdout=stdout.getvalue(), stderr=stderr.getvalue()))
+
+    def _parsed(self, res):
+        """What ``_execute_module`` makes of a module process's ``res``: its output parsed, internal keys removed."""
         if module_utils_internal is None:
             data = self._parse_returned_data(res)  # pylint: disable=no-value-for-parameter
         else:
             data = self._parse_returned_data(res, PROFILE)
+        if remove_internal_keys is None:  # ansible-core 2.21+
+            data.remove_internal_keys()
+            return data.as_result_dict(for_round_trip=True)
         data.pop("_ansible_suppress_tmpdir_delete", None)
         remove_internal_keys(data)
         return data
@@ -137,13 +151,8 @@ def _as_module_process(args, shared):
             saved[(owner, attribute)] = getattr(owner, attribute)
             setattr(owner, attribute, value)
 
-    params = dict(ANSIBLE_MODULE_ARGS=args)
-    if module_utils_internal is None:
-        encoded = json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True)
-    else:
-        encoded = json.dumps(params, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE))
     try:
-        replace(basic, "_ANSIBLE_ARGS", encoded.encode())
+        replace(basic, "_ANSIBLE_ARGS", _encoded(dict(ANSIBLE_MODULE_ARGS=args)).encode())
         replace(basic, "_ANSIBLE_PROFILE", PROFILE)
         replace(basic, "_PARSED_MODULE_ARGS", None)
         replace(_client, "SHARED", shared)

@@ -2,10 +2,9 @@
 in this process returns what its module process returns, and what runs of one task share.
 
 That every ansible-test target passes both ways is tests/meta/test_tooling.py's; the paths a real playbook takes
-(environment, become, delegation, a controller without a library) are tests/integration/test_in_process.py's.
+(environment, become, delegation, a controller without a library) are tests/integration/test_where_modules_run.py's.
 """
 
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -77,9 +76,7 @@ def comparable(result):
 
 def parsed(printed):
     """What the controller reads from a module process that printed ``printed``."""
-    data = action()._parse_returned_data(dict(rc=0, stdout=printed, stderr=""), _in_process.PROFILE)
-    _in_process.remove_internal_keys(data)
-    return data
+    return action()._parsed(dict(rc=0, stdout=printed, stderr=""))
 
 
 @pytest.mark.parametrize("args", [

@@ -2,8 +2,8 @@
 in the controller's process when it would run there alike, as a module process when the task sets environment,
 uses become, is delegated to a host over ssh, sets the off switch, or when the controller's Python lacks a library;
 the same results both ways; a loop's items share one token only in the controller's process; a failure there is a
-clean task failure and the next task runs. Run by the newest ansible-core (the test venv's), by the oldest that the
-collection supports, and by a controller without requests and voluptuous. At -vvvv, with the secret scan of every run.
+clean task failure and the next task runs. Run by the test venv's ansible-core, by the oldest and the newest that
+the collection supports, and by a controller without requests and voluptuous. At -vvvv, with the secret scan of every run.
 
 That every ansible-test target passes both ways is tests/meta/test_tooling.py's; what the action plugin decides and
 returns, case by case, is tests/unit/plugins/plugin_utils/test_in_process.py's.
@@ -17,10 +17,13 @@ import sys
 
 import pytest
 
+from tests.tooling.run_ansible_test import find_python
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-OLDEST_CORE = "ansible-core==2.16.19"  # requires_ansible in meta/runtime.yml: the oldest release line, newest fix
-OLDEST_VENV = os.path.join(REPO_ROOT, ".build", "ansible-core-2.16")
+# The oldest release line that meta/runtime.yml's requires_ansible admits and the newest one, each at its newest
+# release, on a Python it supports; the test venv's ansible-core (tests/constraints.txt) lies between.
+CONTROLLERS = {"oldest": ("3.11", "ansible-core==2.16.19"), "newest": ("3.13", "ansible-core==2.21.5")}
 BARE_VENV = os.path.join(REPO_ROOT, ".build", "ansible-core-bare")  # ansible-core alone: no requests, no voluptuous
 HERE_LINE = re.compile(r"^<[^>]+> genauth\.management\.\w+ (runs in the controller's process.*|runs as a module "
                        r"process: .*)$", re.M)
@@ -32,22 +35,25 @@ def pins(*names):
         return [line.strip() for line in handle if line.split("==")[0].strip().lower() in names]
 
 
-def venv_with(venv, packages):
+def venv_with(venv, packages, python=sys.executable):
     """ansible-playbook of a venv of its own that has just ``packages`` (made once, under .build)."""
     stamp = os.path.join(venv, ".installed-" + "-".join(packages))
     if not os.path.exists(stamp):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True)
+        subprocess.run([python, "-m", "venv", "--clear", venv], check=True)
         subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet",
                         "--disable-pip-version-check"] + packages, check=True)
         open(stamp, "w").close()
     return os.path.join(venv, "bin", "ansible-playbook")
 
 
-@pytest.fixture(scope="session")
-def oldest_core():
-    """The oldest ansible-core the collection supports, with the libraries the modules need."""
-    return venv_with(OLDEST_VENV, [OLDEST_CORE] + pins("requests", "voluptuous", "urllib3", "idna", "certifi",
-                                                       "charset-normalizer"))
+def controller(name):
+    """ansible-playbook of one of CONTROLLERS, with the libraries the modules need."""
+    version, core = CONTROLLERS[name]
+    python = find_python(version)
+    if python is None:
+        pytest.skip("no Python %s on this machine for %s" % (version, core))
+    return venv_with(os.path.join(REPO_ROOT, ".build", core.replace("==", "-")), [core] + pins(
+        "requests", "voluptuous", "urllib3", "idna", "certifi", "charset-normalizer"), python)
 
 
 def paths_by_task(output):
@@ -88,12 +94,12 @@ def same_result(item):
     return dict(kept, response=dict(item["response"], delivery=None))
 
 
-@pytest.mark.parametrize("controller", ["newest", "oldest"])
-def test_each_task_takes_its_path_with_the_same_results(ansible, request, controller):
-    ansible_playbook = request.getfixturevalue("oldest_core") if controller == "oldest" else None
-    output, results = run_playbook(ansible, ansible_playbook)
+@pytest.mark.parametrize("core", ["test venv", "oldest", "newest"])
+def test_each_task_takes_its_path_with_the_same_results(ansible, core):
+    output, results = run_playbook(ansible, None if core == "test venv" else controller(core))
     paths = paths_by_task(output)
-    assert "ansible-playbook [core %s" % ("2.16" if controller == "oldest" else "2.19") in output
+    expected = CONTROLLERS[core][1].split("==")[1] if core in CONTROLLERS else pins("ansible-core")[0].split("==")[1]
+    assert "ansible-playbook [core %s]" % expected in output
     assert paths["A loop with the key pair in every item"] == ["here"] * 3
     assert paths["The same loop as module processes"] == ["genauth_in_process is false"] * 3
     assert paths["A task that sets environment"] == ["it sets environment"]
