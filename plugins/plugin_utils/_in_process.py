@@ -58,7 +58,7 @@ display = Display()
 ENVIRONMENT_VARIABLE = "GENAUTH_IN_PROCESS"
 VARIABLE = "genauth_in_process"
 COLLECTION = "genauth.management."
-# The connections and tokens each task's module runs share (_client.SHARED), by task.
+# What the module runs of the current task share (_client.SHARED), under the task's id.
 _SHARED_BY_TASK = {}
 # The profile Ansible encodes a module's arguments and decodes its result with (module_common's default).
 PROFILE = "legacy"
@@ -114,7 +114,7 @@ class ActionModule(NormalAction):
         self._update_module_args(self._task.resolved_action, args, task_vars)
         stdout, stderr = io.StringIO(), io.StringIO()
         rc = 0
-        shared = _SHARED_BY_TASK.setdefault(self._task._uuid, {})
+        shared = _shared_by(self._task._uuid)
         with _as_module_process(args, shared), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
                 module.main()
@@ -137,6 +137,18 @@ class ActionModule(NormalAction):
         data.pop("_ansible_suppress_tmpdir_delete", None)
         remove_internal_keys(data)
         return data
+
+
+def _shared_by(task_id):
+    """What the runs of this task share: a task's runs share nothing with another task's, whose sessions close
+    when a run of another task starts (a worker process runs one task, but nothing here relies on that)."""
+    if task_id not in _SHARED_BY_TASK:
+        for shared in _SHARED_BY_TASK.values():
+            for session, dummy in shared.values():
+                session.close()
+        _SHARED_BY_TASK.clear()
+        _SHARED_BY_TASK[task_id] = {}
+    return _SHARED_BY_TASK[task_id]
 
 
 @contextlib.contextmanager

@@ -127,8 +127,13 @@ def test_the_items_of_a_loop_share_the_token_only_with_the_same_credentials(api)
     assert TOKEN not in repr(result)  # the token handed over is masked in the later run too
     other_key = dict(CONNECTION, access_key_secret=KEY_SECRET + "-other", webhook_id="wh1")
     action(args=other_key, uuid="loop")._run_here({})
+    closed = []
+    for session, dummy in _in_process._SHARED_BY_TASK["loop"].values():
+        session.close = lambda session=session: closed.append(session)
+    assert len(_in_process._SHARED_BY_TASK["loop"]) == 2
     action(args=dict(CONNECTION, webhook_id="wh1"), uuid="another-task")._run_here({})
-    assert len(calls_to(api, "get-management-token")) == 3
+    assert len(calls_to(api, "get-management-token")) == 3 and list(_in_process._SHARED_BY_TASK) == ["another-task"]
+    assert len(closed) == 2  # the sessions of the loop's task
     bearers = {call.request.headers.get("Authorization") for call in calls_to(api, "trigger-webhook")}
     assert bearers == {"Bearer " + TOKEN}
 
