@@ -15,6 +15,8 @@ from ansible_collections.genauth.management.plugins.plugin_utils._in_process imp
 
 
 class ActionModule(InProcessAction):
+    # The result of an async job reaches callbacks without passing through here, so the token would show.
+    _supports_async = False
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)

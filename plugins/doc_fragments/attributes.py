@@ -20,9 +20,10 @@ attributes:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
     details:
-      - When the task runs on the controller as the same user (the local connection, no C(become), C(async) or
-        C(environment)), the module runs in the controller's own process, with the same result; the variable
-        C(genauth_in_process=false) or the environment variable C(GENAUTH_IN_PROCESS=false) switches this off.
+      - When the task runs on the controller as the same user and Python (the local connection, no C(become),
+        C(async), C(environment) or C(timeout)), the module runs in the controller's own process, with the same
+        result; the variable C(genauth_in_process=false) or the environment variable C(GENAUTH_IN_PROCESS=false)
+        switches this off.
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:

@@ -181,6 +181,8 @@ class AccessKeyToken(object):
         """Serve a later run (``_client.SHARED``): its ``on_token`` learns the token held now and every new one."""
         with self._lock:
             self._on_token = on_token
+            # A failure is the earlier run's: this one asks again (a loop's next item, an until retry).
+            self._failure = None
             if self._token is not None and on_token:
                 on_token(self._token)
 

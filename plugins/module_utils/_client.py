@@ -13,6 +13,7 @@ only define the endpoint (``_envelope.Endpoint``) and shape the request.
 """
 
 import contextlib
+import hashlib
 import http.cookiejar
 import json as json_lib
 import re
@@ -384,5 +385,7 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
 
 
 def _shared_key(options, user_agent, pool_size):
-    """What two runs must have in common to share a session and a token: every shared connection option."""
-    return json_lib.dumps([user_agent, pool_size] + [[name, options.get(name)] for name in sorted(argument_spec())])
+    """What two runs must have in common to share a session and a token: every shared connection option (hashed,
+    so that the key holds no secret)."""
+    key = [user_agent, pool_size] + [[name, options.get(name)] for name in sorted(argument_spec())]
+    return hashlib.sha256(json_lib.dumps(key).encode("utf-8")).hexdigest()

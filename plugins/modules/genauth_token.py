@@ -39,7 +39,8 @@ attributes:
     support: none
 notes:
   - The action plugin of the same name hides the result from Ansible's output while it holds the token (the
-    registered variable keeps it); a failure, which holds none, is shown.
+    registered variable keeps it); a failure, which holds none, is shown. It refuses C(async), whose result
+    would reach Ansible's output without it.
   - O(access_key_id) and O(access_key_secret) are required here, given in the task, through
     C(module_defaults), or as E(GENAUTH_ACCESS_KEY_ID) and E(GENAUTH_ACCESS_KEY_SECRET).
   - The module always reports RV(ignore:changed=false).

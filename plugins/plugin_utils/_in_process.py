@@ -13,9 +13,9 @@ same ``AnsibleModule`` code sees the same arguments (``module_defaults`` and Ans
 ones included) and its printed result is parsed by the same code as a module process's output. Anywhere else, the
 module runs as usual (``ansible.builtin.normal``).
 
-The worker process runs one task, every item of its loop, and ends with it, so what a module run leaves in it
-(``_client.REUSE``: the keep-alive connections and the token of the key pair) serves the next item of the same
-task, and nothing outlives the task.
+The worker process runs one task, every item of its loop (and every ``until`` attempt), and ends with it, so what
+a module run leaves in it (``_client.SHARED``: the keep-alive connections and the token source) serves the next
+run of the same task, and nothing outlives the task.
 """
 
 import contextlib
@@ -23,10 +23,12 @@ import importlib
 import io
 import json
 import os
+import sys
 import traceback
 
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as module_warnings
+from ansible import constants as C
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.action.normal import ActionModule as NormalAction
@@ -47,6 +49,10 @@ except ImportError:  # ansible-core < 2.19
 
     def _encoded(params):
         return json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True)
+try:  # ansible-core 2.19+: how AnsiballZ reports an exception that escapes a module
+    from ansible.module_utils._internal._ansiballz._loader import _handle_exception
+except ImportError:  # before, the Python of a module process prints the traceback and exits with 1
+    _handle_exception = None
 try:  # before ansible-core 2.21, which cleans a module's result as a UnifiedTaskResult
     from ansible.vars.clean import remove_internal_keys
 except ImportError:
@@ -58,6 +64,7 @@ display = Display()
 ENVIRONMENT_VARIABLE = "GENAUTH_IN_PROCESS"
 VARIABLE = "genauth_in_process"
 COLLECTION = "genauth.management."
+LOCAL_CONNECTIONS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 # What the module runs of the current task share (_client.SHARED), under the task's id.
 _SHARED_BY_TASK = {}
 # The profile Ansible encodes a module's arguments and decodes its result with (module_common's default).
@@ -90,39 +97,74 @@ class ActionModule(NormalAction):
         """Why the module must run in a process of its own here, or None when it can run in this one."""
         if not (self._task.resolved_action or "").startswith(COLLECTION):
             return "it is not a module of this collection"
-        if self._connection.transport != "local":
-            return "its connection is %s, not local" % self._connection.transport
+        connection = getattr(self._connection, "_load_name", self._connection.transport)
+        if self._connection.transport != "local" or connection not in LOCAL_CONNECTIONS:
+            return "its connection is %s, not local" % connection
         if self._play_context.become:
             return "it uses become"
         if self._task.async_val:
             return "it runs with async"
         if any(self._task.environment or ()):
             return "it sets environment"
+        if getattr(self._task, "timeout", None):
+            # Ansible stops a task at its timeout by raising in this process, where a module's threads would
+            # go on; a module process is stopped whole.
+            return "it sets timeout"
         if _client.REQUESTS_IMPORT_ERROR or VOLUPTUOUS_IMPORT_ERROR:
             return "the controller's Python lacks requests or voluptuous"
+        interpreter = self._interpreter(task_vars)
+        if interpreter:
+            return "its Python is %s, not the controller's" % interpreter
         if _switched_off(os.environ.get(ENVIRONMENT_VARIABLE)):
             return "%s is false" % ENVIRONMENT_VARIABLE
-        if _switched_off(self._templar.template(task_vars.get(VARIABLE))):
+        if _switched_off(self._host_var(task_vars, VARIABLE)):
             return "%s is false" % VARIABLE
         return None
+
+    def _host_var(self, task_vars, name):
+        """A variable as the task sees it, the delegated host's when the task is delegated (templated)."""
+        delegated = (task_vars.get("ansible_delegated_vars") or {}).get(self._task.delegate_to) or {}
+        return self._templar.template(delegated.get(name, task_vars.get(name)))
+
+    def _interpreter(self, task_vars):
+        """The Python set for the module (``ansible_python_interpreter``, or ``interpreter_python`` when it is not
+        discovery), when it is not this process's: that Python's libraries, trust store or wrapper script would
+        serve a module process. None when it is this Python or discovered."""
+        configured = self._host_var(task_vars, "ansible_python_interpreter")
+        if not configured:
+            configured = C.config.get_config_value("INTERPRETER_PYTHON", variables=task_vars)
+            if not configured or str(configured).startswith("auto"):
+                return None
+        configured = str(configured).strip()
+        if os.path.abspath(configured) in (os.path.abspath(sys.executable), task_vars.get("ansible_playbook_python")):
+            return None
+        return configured
 
     def _run_here(self, task_vars):
         """The module's result, as ``_execute_module`` returns a module process's."""
         namespace, name, module_name = self._task.resolved_action.split(".")
         module = importlib.import_module("ansible_collections.%s.%s.plugins.modules.%s" % (namespace, name, module_name))
         args = dict(self._task.args)
-        self._update_module_args(self._task.resolved_action, args, task_vars)
+        self._update_module_args(self._task.action, args, task_vars)
         stdout, stderr = io.StringIO(), io.StringIO()
         rc = 0
         shared = _shared_by(self._task._uuid)
         with _as_module_process(args, shared), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
                 module.main()
+                if _handle_exception is not None:
+                    raise RuntimeError("New-style module did not handle its own exit.")  # AnsiballZ's words
             except SystemExit as exc:
-                rc = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
-            except Exception:  # pylint: disable=broad-except  # what a module process would print and die of
-                stderr.write(traceback.format_exc())
-                rc = 1
+                rc = _exit_code(exc, stderr)
+            except Exception as exc:  # pylint: disable=broad-except  # what a module process would print and die of
+                if _handle_exception is None:
+                    stderr.write(traceback.format_exc())
+                    rc = 1
+                else:
+                    try:
+                        _handle_exception(exc, PROFILE)
+                    except SystemExit as exit_:
+                        rc = _exit_code(exit_, stderr)
         return self._parsed(dict(rc=rc, stdout=stdout.getvalue(), stderr=stderr.getvalue()))
 
     def _parsed(self, res):
@@ -137,6 +179,15 @@ class ActionModule(NormalAction):
         data.pop("_ansible_suppress_tmpdir_delete", None)
         remove_internal_keys(data)
         return data
+
+
+def _exit_code(exc, stderr):
+    """The exit code of a process that ``exc`` ended; a message given to ``sys.exit`` goes to ``stderr``, as
+    Python writes it."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    stderr.write("%s\n" % exc.code)
+    return 1
 
 
 def _shared_by(task_id):

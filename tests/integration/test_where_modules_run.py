@@ -47,13 +47,14 @@ def venv_with(venv, packages, python=sys.executable):
 
 
 def controller(name):
-    """ansible-playbook of one of CONTROLLERS, with the libraries the modules need."""
+    """ansible-playbook of one of CONTROLLERS, with the libraries the modules need, and its Python."""
     version, core = CONTROLLERS[name]
     python = find_python(version)
     if python is None:
         pytest.skip("no Python %s on this machine for %s" % (version, core))
-    return venv_with(os.path.join(REPO_ROOT, ".build", core.replace("==", "-")), [core] + pins(
+    ansible_playbook = venv_with(os.path.join(REPO_ROOT, ".build", core.replace("==", "-")), [core] + pins(
         "requests", "voluptuous", "urllib3", "idna", "certifi", "charset-normalizer"), python)
+    return ansible_playbook, os.path.join(os.path.dirname(ansible_playbook), "python")
 
 
 def paths_by_task(output):
@@ -70,10 +71,16 @@ def paths_by_task(output):
     return found
 
 
-def run_playbook(ansible, ansible_playbook=None):
-    run = ansible.playbook("in_process.yml", {"webhook_ids": [ansible.servers.webhooks["deploy"]] * 3}, verbosity=4,
-                           inventory=os.path.join(HERE, "inventory_in_process.ini"), timeout=300,
-                           ansible_playbook=ansible_playbook)
+def run_playbook(ansible, ansible_playbook=None, python=sys.executable):
+    """The playbook run by ``ansible_playbook`` (the test venv's), its modules' Python being the controller's."""
+    wrapper = ansible.tmp_path / "wrapper-python"
+    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % python)
+    wrapper.chmod(0o755)
+    run = ansible.playbook("in_process.yml", {"webhook_ids": [ansible.servers.webhooks["deploy"]] * 3,
+                                              "wrapper_python": str(wrapper),
+                                              "preview_secret": ansible.servers.declared_secrets["first"]},
+                           verbosity=4, inventory=os.path.join(HERE, "inventory_in_process.ini"), timeout=300,
+                           ansible_playbook=ansible_playbook, env={"ANSIBLE_PYTHON_INTERPRETER": python})
     assert run.rc == 0, run.output[-5000:]
     return run.output, run.result
 
@@ -96,13 +103,18 @@ def same_result(item):
 
 @pytest.mark.parametrize("core", ["test venv", "oldest", "newest"])
 def test_each_task_takes_its_path_with_the_same_results(ansible, core):
-    output, results = run_playbook(ansible, None if core == "test venv" else controller(core))
+    output, results = run_playbook(ansible, *(() if core == "test venv" else controller(core)))
     paths = paths_by_task(output)
     expected = CONTROLLERS[core][1].split("==")[1] if core in CONTROLLERS else pins("ansible-core")[0].split("==")[1]
     assert "ansible-playbook [core %s]" % expected in output
     assert paths["A loop with the key pair in every item"] == ["here"] * 3
     assert paths["The same loop as module processes"] == ["genauth_in_process is false"] * 3
     assert paths["A task that sets environment"] == ["it sets environment"]
+    assert paths["A task that sets timeout"] == ["it sets timeout"]
+    assert paths["A task whose Python is another one"] == [
+        "its Python is %s, not the controller's" % (ansible.tmp_path / "wrapper-python")]
+    assert paths["A declaration previewed in check mode with a diff"] == ["here"]
+    assert paths["The same preview as a module process"] == ["genauth_in_process is false"]
     assert paths["A task that uses become"] == ["it uses become"]
     assert paths["A task that fails in the controller's process"] == ["here"]
     assert paths["The next task still runs"] == ["here"]
@@ -115,17 +127,24 @@ def test_each_task_takes_its_path_with_the_same_results(ansible, core):
     tokens = tokens_of_each_loop(ansible)
     assert len(tokens["here"]) == len(tokens["process"]) == 3
     assert len(set(tokens["here"])) == 1 and len(set(tokens["process"])) == 3
-    for name in ("with_environment", "with_become", "after_failure"):
+    for name in ("with_environment", "with_timeout", "other_python", "with_become", "after_failure"):
         assert results[name]["webhooks"] and not results[name].get("failed"), results[name]
-    assert results["failure"]["failed"] and "get-webhook: Webhook not found" in results["failure"]["msg"]
-    assert "Traceback" not in results["failure"]["msg"] and "module_stderr" not in results["failure"]
+    # A check mode preview with its diff, and a failure, the same both ways.
+    here, process = (dict(results[name], invocation=None) for name in ("preview_here", "preview_process"))
+    assert here == process and here["changed"] and here["diff"], here
+    here, process = (dict(results[name], invocation=None, request_id=None, exception="exception" in results[name],
+                          msg=re.sub(r"requestId \S+", "", results[name]["msg"]))
+                     for name in ("failure", "process_failure"))
+    assert here == process and here["failed"] and "get-webhook: Webhook not found" in here["msg"], (here, process)
+    assert "Traceback" not in here["msg"] and "module_stderr" not in here
     assert results["delegated"].get("unreachable") or results["delegated"].get("failed")
 
 
 def test_a_controller_without_the_libraries_runs_every_module_as_a_process(ansible):
     """ansible-core alone on the controller; the modules' Python (ansible_python_interpreter) has what they need."""
     output, results = run_playbook(ansible, venv_with(BARE_VENV, pins(
-        "ansible-core", "jinja2", "markupsafe", "pyyaml", "cryptography", "cffi", "pycparser", "packaging", "resolvelib")))
+        "ansible-core", "jinja2", "markupsafe", "pyyaml", "cryptography", "cffi", "pycparser", "packaging",
+        "resolvelib")))
     paths = paths_by_task(output)
     lacking = "the controller's Python lacks requests or voluptuous"
     for task in ("A loop with the key pair in every item", "A task that fails in the controller's process",

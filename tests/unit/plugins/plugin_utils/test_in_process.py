@@ -7,6 +7,8 @@ That every ansible-test target passes both ways is tests/meta/test_tooling.py's;
 
 from types import SimpleNamespace
 
+import sys
+
 import pytest
 
 from ansible.module_utils import basic
@@ -17,26 +19,41 @@ from ansible_collections.genauth.management.plugins.module_utils import _client
 from ansible_collections.genauth.management.plugins.modules import genauth_token, genauth_webhook_trigger
 from ansible_collections.genauth.management.plugins.plugin_utils import _in_process
 from ansible_collections.genauth.management.tests.unit.helpers import (
-    API, CONNECTION, KEY_SECRET, TOKEN, calls_to, run_module, token_reply, warnings_of,
+    API, CONNECTION, KEY_SECRET, TOKEN, WEBHOOK, calls_to, envelope, run_module, token_reply, warnings_of,
 )
 
 TRIGGER = "genauth.management.genauth_webhook_trigger"
 
 
+@pytest.fixture(autouse=True)
+def as_in_a_worker(monkeypatch):
+    """Module code runs in Ansible's worker process here, where module_utils know they are on the controller."""
+    try:
+        from ansible.module_utils import _internal
+    except ImportError:  # ansible-core before 2.19
+        return
+    monkeypatch.setattr(_internal, "is_controller", True, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_task_before(monkeypatch):
+    """Each test starts as a new worker process does: no session or token of another task."""
+    monkeypatch.setattr(_in_process, "_SHARED_BY_TASK", {})
+
+
 def action(resolved_action=TRIGGER, args=None, transport="local", environment=None, become=False, async_val=0,
-           uuid="task-1", plugin_class=_in_process.ActionModule):
+           uuid="task-1", plugin_class=_in_process.ActionModule, check_mode=False, diff=False, timeout=None,
+           load_name=None, delegate_to=None):
     plugin = plugin_class.__new__(plugin_class)
-    plugin._connection = SimpleNamespace(transport=transport)
+    plugin._connection = SimpleNamespace(transport=transport, _load_name=load_name or transport, socket_path=None,
+                                         become=None, _shell=SimpleNamespace(tmpdir=None, get_option=lambda name: "~/.ansible/tmp"))
     plugin._task = SimpleNamespace(resolved_action=resolved_action, action=resolved_action, args=dict(args or {}),
-                                   environment=environment, async_val=async_val, _uuid=uuid)
-    plugin._play_context = SimpleNamespace(become=become, remote_addr="localhost")
+                                   environment=environment, async_val=async_val, _uuid=uuid, check_mode=check_mode,
+                                   diff=diff, no_log=False, timeout=timeout, delegate_to=delegate_to)
+    plugin._play_context = SimpleNamespace(become=become, remote_addr="localhost", executable="/bin/sh")
     plugin._templar = SimpleNamespace(template=lambda value: value)
     plugin._used_interpreter = None
-
-    def update_module_args(module_name, module_args, task_vars):
-        # The internal arguments a unit test's module needs (Ansible adds more, see ActionBase._update_module_args).
-        module_args.update(_ansible_check_mode=False)
-    plugin._update_module_args = update_module_args
+    plugin._supports_check_mode = True
     return plugin
 
 
@@ -49,6 +66,16 @@ def action(resolved_action=TRIGGER, args=None, transport="local", environment=No
     (dict(become=True), {}, {}, "it uses become"),
     (dict(async_val=30), {}, {}, "it runs with async"),
     (dict(resolved_action="ansible.builtin.uri"), {}, {}, "it is not a module of this collection"),
+    (dict(load_name="community.general.chroot"), {}, {}, "its connection is community.general.chroot, not local"),
+    (dict(timeout=30), {}, {}, "it sets timeout"),
+    (dict(), {"ansible_python_interpreter": "/usr/bin/python3"}, {}, "its Python is /usr/bin/python3, not the "
+                                                                       "controller's"),
+    (dict(), {"ansible_python_interpreter": sys.executable}, {}, None),
+    (dict(), {"ansible_python_interpreter": "/venv/bin/python", "ansible_playbook_python": "/venv/bin/python"}, {},
+     None),
+    (dict(delegate_to="localhost"), {"genauth_in_process": True,
+                                     "ansible_delegated_vars": {"localhost": {"genauth_in_process": "off"}}}, {},
+     "genauth_in_process is false"),
     (dict(), {}, {"GENAUTH_IN_PROCESS": "false"}, "GENAUTH_IN_PROCESS is false"),
     (dict(), {"genauth_in_process": "no"}, {}, "genauth_in_process is false"),
     (dict(), {"genauth_in_process": False}, {"GENAUTH_IN_PROCESS": "1"}, "genauth_in_process is false"),
@@ -79,22 +106,41 @@ def parsed(printed):
     return action()._parsed(dict(rc=0, stdout=printed, stderr=""))
 
 
-@pytest.mark.parametrize("args", [
-    dict(webhook_id="wh1", request_body={"a": 1}),
-    dict(webhook_id="wh1", validate_certs=False, retries=0),
-    dict(webhook_id=17),
-    dict(webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh1", "request_body": {"n": 2}}]),
-    dict(webhook_id="wh1", no_such_option=True),
-], ids=["one", "warning", "refused", "several", "unknown-option"])
-def test_a_module_run_here_returns_what_its_module_process_returns(api, args):
-    args = dict(CONNECTION, **args)
-    code, dummy, printed = run_module(genauth_webhook_trigger, args)
+def as_module_process(monkeypatch, module, plugin):
+    """What ``module`` prints in a module process for ``plugin``'s task: the arguments Ansible's
+    ``_update_module_args`` gives it, module_utils in module mode (the exit code, the output)."""
+    args = dict(plugin._task.args)
+    plugin._update_module_args(plugin._task.action, args, {})
+    with monkeypatch.context() as patched:
+        try:
+            from ansible.module_utils import _internal
+            patched.setattr(_internal, "is_controller", False, raising=False)
+        except ImportError:  # ansible-core before 2.19
+            pass
+        code, dummy, printed = run_module(module, args)
+    return code, printed
+
+
+@pytest.mark.parametrize("args, mode", [
+    (dict(webhook_id="wh1", request_body={"a": 1}), {}),
+    (dict(webhook_id="wh1", request_body={"a": 1}), dict(check_mode=True, diff=True)),
+    (dict(webhook_id="wh1", validate_certs=False, retries=0), {}),
+    (dict(webhook_id=17), {}),
+    (dict(webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh1", "request_body": {"n": 2}}]), {}),
+    (dict(webhooks=[{"webhook_id": "wh1"}, {"webhook_id": "wh1"}]), dict(check_mode=True)),
+    (dict(webhook_id="wh1", no_such_option=True), {}),
+], ids=["one", "one-check-diff", "warning", "refused", "several", "several-check", "unknown-option"])
+def test_a_module_run_here_returns_what_its_module_process_returns(api, monkeypatch, args, mode):
+    plugin = action(args=dict(CONNECTION, **args), **mode)
+    code, printed = as_module_process(monkeypatch, genauth_webhook_trigger, plugin)
     module_calls = [(call.request.method, call.request.url) for call in api.calls]
     api.calls.reset()
-    here = action(args=args, uuid="fresh-%d" % id(args))._run_here({})
+    here = plugin._run_here({})
     assert sorted((call.request.method, call.request.url) for call in api.calls) == sorted(module_calls)
     assert comparable(here) == comparable(parsed(printed)) and bool(here.get("failed")) == (code == 1)
     assert here["_ansible_parsed"] is True and KEY_SECRET not in repr(here)
+    if mode.get("check_mode"):  # check mode reached the module: nothing was triggered either way
+        assert module_calls and not calls_to(api, "trigger-webhook")
 
 
 def test_what_a_run_changes_in_this_process_is_restored(api):
@@ -107,15 +153,32 @@ def test_what_a_run_changes_in_this_process_is_restored(api):
     assert not module_warnings._global_warnings  # the warning went into the result, none is left for the next
 
 
-def test_a_failure_inside_the_module_is_a_clean_task_failure_and_the_next_run_works(api, monkeypatch):
+@pytest.mark.parametrize("bug", [KeyError("a bug"), SystemExit("a bug"), None],
+                         ids=["exception", "exit-with-message", "returns-without-exit"])
+def test_a_failure_inside_the_module_is_a_clean_task_failure_and_the_next_run_works(api, monkeypatch, bug):
+    """As AnsiballZ reports it: a failed result naming the bug, never a traceback of this process."""
     def broken(module, options):
-        raise KeyError("a bug")
-    monkeypatch.setattr(genauth_webhook_trigger, "trigger_one", broken)
-    failed = action(args=dict(CONNECTION, webhook_id="wh1"), uuid="bug")._run_here({})
-    assert failed["failed"] is True and failed["rc"] == 1 and "KeyError: 'a bug'" in failed["module_stderr"]
-    assert "MODULE FAILURE" in failed["msg"] or "Module result deserialization failed" in failed["msg"]
-    monkeypatch.undo()
+        if bug is not None:
+            raise bug
+    with monkeypatch.context() as patched:
+        patched.setattr(genauth_webhook_trigger, "trigger_one", broken)
+        failed = action(args=dict(CONNECTION, webhook_id="wh1"), uuid="bug")._run_here({})
+    assert failed["failed"] is True
+    text = repr(failed)
+    assert ("a bug" in text) if bug is not None else ("did not handle its own exit" in text or not failed["_ansible_parsed"])
     assert action(args=dict(CONNECTION, webhook_id="wh1"), uuid="bug")._run_here({})["status_code"] == 200
+
+
+def test_a_failed_login_is_not_handed_on_the_next_run_asks_again(mocked):
+    """A loop's next item, or an until retry, fetches a token again after one failed for an earlier run."""
+    mocked.post(API + "get-management-token", status=503, body="busy")
+    mocked.post(API + "get-management-token", json=token_reply())
+    mocked.get(API + "get-webhook", json=envelope(WEBHOOK))
+    mocked.post(API + "trigger-webhook", json=envelope({"response": {"ok": True}}))
+    first = action(args=dict(CONNECTION, webhook_id="wh1", retries=0), uuid="retry")._run_here({})
+    assert first["failed"] and "get-management-token" in first["msg"]
+    second = action(args=dict(CONNECTION, webhook_id="wh1", retries=0), uuid="retry")._run_here({})
+    assert second["status_code"] == 200 and len(calls_to(mocked, "get-management-token")) == 2
 
 
 def test_the_items_of_a_loop_share_the_token_only_with_the_same_credentials(api):
@@ -147,6 +210,14 @@ def test_genauth_token_always_fetches_a_token_of_its_own(mocked):
     assert len(mocked.calls) == 2
     code, dummy, printed = run_module(genauth_token, CONNECTION)
     assert code == 0 and comparable(result) == comparable(parsed(printed))
+
+
+def test_genauth_token_refuses_async_whose_result_would_show_the_token(monkeypatch):
+    plugin = action(resolved_action="genauth.management.genauth_token", async_val=30,
+                    plugin_class=token_action.ActionModule)
+    plugin._task.async_val, plugin._task.check_mode = 30, False
+    with pytest.raises(Exception, match="support async"):
+        _in_process.ActionBase.run(plugin, task_vars={})
 
 
 @pytest.mark.parametrize("here", [True, False])
