@@ -150,13 +150,17 @@ def test_galaxy_importer_imports_the_built_tarball_without_errors_or_warnings():
     assert not problems, "galaxy-importer reported %d problems %s:\n%s" % (len(problems), where, "\n".join(report))
     assert report[-1] == "Importer processing completed successfully", "\n".join(report)
 
-    # What Galaxy would list: every module, filter, callback and role, the plugins with their documentation.
+    # What Galaxy would list: every module, filter, callback and role, and the event sources that
+    # meta/extensions.yml declares, the plugins and event sources with their documentation.
     shutil.copyfile(result, kept_result)
     with open(result, encoding="utf-8") as handle:
         imported = json.load(handle)
     plugins = {(content_type, os.path.basename(path)[:-3])
                for folder, content_type in (("modules", "module"), ("filter", "filter"), ("callback", "callback"))
                for path in glob.glob(os.path.join(REPO_ROOT, "plugins", folder, "[!_]*.py"))}
+    plugins |= {("eda/plugins/event_source", os.path.basename(path)[:-3]) for path in glob.glob(
+        os.path.join(REPO_ROOT, "extensions", "eda", "plugins", "event_source", "[!_]*.py"))}
+    assert ("eda/plugins/event_source", "genauth_events") in plugins
     roles = {("role", os.path.basename(path)) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))}
     listed = {(item["content_type"], item["name"]) for item in imported["contents"]}
     assert plugins | roles <= listed, sorted(plugins | roles - listed)
@@ -186,7 +190,8 @@ def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
     for module in ("genauth_webhook_trigger", "genauth_webhook", "genauth_webhook_info"):
         assert (pages / ("%s_module.html" % module)).is_file(), module
     assert (pages / "genauth_webhook_callback.html").is_file()
-    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "webhooks_as_code", "notify_awx_ci"):
+    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "webhooks_as_code", "notify_awx_ci",
+                  "events"):
         assert (pages / "docsite" / ("%s.html" % guide)).is_file(), guide
     for spec in glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml")):
         role = os.path.basename(os.path.dirname(os.path.dirname(spec)))
