@@ -56,8 +56,9 @@ demo: venv
 	$(BIN)/python tests/emulator/demo.py
 
 # The loop closed the other way: GenAuth's events into a rulebook. Starts the emulator and ansible-rulebook with the
-# collection's example rulebook (genauth.management.genauth_events_example), declares a webhook whose URL is the
-# event source, makes a user-created event happen in the emulator, and shows the rule that fired.
+# collection's example rulebook (genauth.management.genauth_events_example), runs docs/examples/events.yml (declares
+# a webhook whose URL is the event source and sends a test event through it), makes an application's secret be
+# refreshed in the emulator, which delivers that event too, and shows the rules that fired.
 demo-events: venv rulebook
 	$(BIN)/python tests/emulator/demo_events.py
 

@@ -252,3 +252,24 @@ def test_execution_environment_build_context(tmp_path):
     run(TOOLS_PYTHON, "-c", "import sys, yaml; from ansible_builder.ee_schema import validate_schema; "
                             "[validate_schema(yaml.safe_load(open(f))) for f in sys.argv[1:]]",
         "meta/execution-environment.yml", "docs/examples/execution-environment.yml")
+
+
+# The Java runtime ansible-rulebook needs (make rulebook) ---------------------------------------------------------
+
+@pytest.mark.parametrize("java, what", [(None, "does not run"), ('echo \'java version "1.8.0_392"\' >&2', "is Java 8")],
+                         ids=["missing", "too-old"])
+def test_the_java_check_says_what_to_install_when_java_17_is_missing(tmp_path, java, what):
+    """With JAVA_HOME set, the check never installs anything: it names the Java it found and what to install."""
+    if java:
+        (tmp_path / "bin").mkdir()
+        (tmp_path / "bin" / "java").write_text("#!/bin/sh\n%s\n" % java, encoding="utf-8")
+        (tmp_path / "bin" / "java").chmod(0o755)
+    proc = subprocess.run([TOOLS_PYTHON, os.path.join(TOOLING, "java_runtime.py")], env=dict(os.environ,
+                          JAVA_HOME=str(tmp_path)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=60, check=False)
+    assert proc.returncode == 1 and "%s %s" % (tmp_path / "bin" / "java", what) in proc.stdout, proc.stdout
+    assert "apt-get install openjdk-17-jre-headless" in proc.stdout
+
+
+def test_the_java_check_passes_on_this_machine():
+    run(TOOLS_PYTHON, os.path.join(TOOLING, "java_runtime.py"))
