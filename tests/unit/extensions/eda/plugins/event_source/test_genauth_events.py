@@ -247,20 +247,25 @@ def test_a_body_that_is_neither_a_json_object_nor_a_form_is_400(body, content_ty
 
 
 def test_a_body_over_max_body_size_is_413_whether_announced_or_chunked():
-    async def chunks():
-        for dummy in range(4):
-            yield b" " * 40
+    async def chunks(size):
+        """A body without Content-Length, as aiohttp's client sends a generator: chunked."""
+        for dummy in range(size // 10):
+            yield b" " * 10
+        yield b" " * (size % 10)
+
+    def exactly(size):
+        return json.dumps({"pad": "x" * (size - len(json.dumps({"pad": ""})))}).encode()
 
     async def scenario(source):
-        announced = await source.post(body=json.dumps({"pad": "x" * 200}).encode(),
-                                      headers={"Content-Type": "application/json"})
-        chunked = await source.post(body=chunks(), headers={"Content-Type": "application/json"})
-        within = await source.post(body={"eventName": "login"})
-        return announced, chunked, within, source.queued()
+        json_type = {"Content-Type": "application/json"}
+        over = await source.post(body=exactly(101), headers=json_type)
+        chunked = [await source.post(body=chunks(size), headers=json_type) for size in (101, 5000)]
+        at_the_limit = await source.post(body=exactly(100), headers=json_type)
+        return over, chunked, at_the_limit, source.queued()
 
-    announced, chunked, within, queued = serving(scenario, max_body_size="100")  # text, as from --env-vars
-    assert announced[0] == chunked[0] == 413 and "100 bytes" in announced[1]["error"]
-    assert within == (200, {"queued": True}) and len(queued) == 1
+    over, chunked, at_the_limit, queued = serving(scenario, max_body_size="100")  # text, as from --env-vars
+    assert [over[0]] + [answer[0] for answer in chunked] == [413] * 3 and "100 bytes" in over[1]["error"]
+    assert at_the_limit == (200, {"queued": True}) and len(queued) == 1
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
