@@ -188,18 +188,10 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch):
         def getall(self, name, default=()):
             return [self[name]] if name in self else list(default)
 
-    for sent in ("wrong", SECRET):
-        with pytest.raises(genauth_events.BadDelivery) if sent != SECRET else _nothing():
-            genauth_events.check_secret(Headers({"x-authing-token": sent}), SECRET)
+    with pytest.raises(genauth_events.BadDelivery):
+        genauth_events.check_secret(Headers({"x-authing-token": "wrong"}), SECRET)
+    genauth_events.check_secret(Headers({"x-authing-token": SECRET}), SECRET)
     assert compared == [(b"wrong", SECRET.encode()), (SECRET.encode(), SECRET.encode())]
-
-
-class _nothing(object):
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
 
 
 def test_a_form_delivery_is_decoded_its_json_fields_too():
