@@ -12,7 +12,6 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,18 +19,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.emulator.harness import Servers, install_collection  # noqa: E402
+from tests.emulator.harness import Servers, closed_port as free_port, install_collection  # noqa: E402
 from tests.emulator.rulebook import Rulebook, RulebookError  # noqa: E402
 
 RULEBOOK = "genauth.management.genauth_events_example"
 # What the example rulebook's two rules print, one line each.
 FIRED = re.compile(r"^(GenAuth user .*|The secret of GenAuth application .*)$", re.M)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv=None):

@@ -12,7 +12,6 @@ status and its reason, the arguments' forms, TLS, back-pressure at the queue) is
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -21,19 +20,13 @@ import pytest
 import requests
 
 from tests.conftest import reset_servers
-from tests.emulator.harness import SecretScan
+from tests.emulator.harness import SecretScan, closed_port as free_port
 from tests.emulator.rulebook import Rulebook, missing
 from tests.integration.conftest import HERE, REPO_ROOT, Ansible
 
 BURST = 100
 FIRED = re.compile(r"^genauth_events fired: (\{.*\})$", re.M)
 REFUSED = re.compile(r"genauth_events: refused a delivery to /(\S*) from \S+ \(HTTP (\d+)\): (.*)$", re.M)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def trigger(servers, token, webhook_id, body):
