@@ -20,10 +20,15 @@ NOX := $(TOOLS_BIN)/nox --non-interactive --no-color
 # `ecosystem.py docs` make it).
 COLLECTIONS := $(CURDIR)/$(BUILD)/collections
 TOOLS_ENV := PATH="$(CURDIR)/$(TOOLS_BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
+# ansible-rulebook, the Event-Driven Ansible engine that runs the event source (extensions/eda) in its integration
+# tests and `make demo-events`, lives in a venv of its own too. It needs a Java runtime of version 17 or newer:
+# tests/tooling/java_runtime.py finds one, installs one with apt-get where it can, or says what to install.
+RULEBOOK := $(BUILD)/rulebook
+RULEBOOK_STAMP := $(RULEBOOK)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv tools demo test guarantees unit integration sanity ansible-test-units ansible-test-integration lint \
-	docs-lint extra-checks import-check changelog-lint changelog docs ee matrix bench clean
+.PHONY: venv tools rulebook demo demo-events test guarantees unit integration sanity ansible-test-units \
+	ansible-test-integration lint docs-lint extra-checks import-check changelog-lint changelog docs ee matrix bench clean
 
 venv: $(STAMP)
 
@@ -39,29 +44,45 @@ $(TOOLS_STAMP): tests/tools-requirements.in tests/tools-constraints.txt
 	$(TOOLS_BIN)/python -m pip install --quiet -r tests/tools-requirements.in -c tests/tools-constraints.txt
 	touch $(TOOLS_STAMP)
 
+rulebook: $(RULEBOOK_STAMP)
+
+$(RULEBOOK_STAMP): tests/rulebook-requirements.in tests/rulebook-constraints.txt
+	$(PYTHON) tests/tooling/java_runtime.py
+	$(PYTHON) -m venv $(RULEBOOK)
+	$(RULEBOOK)/bin/python -m pip install --quiet -r tests/rulebook-requirements.in -c tests/rulebook-constraints.txt
+	touch $(RULEBOOK_STAMP)
+
 demo: venv
 	$(BIN)/python tests/emulator/demo.py
+
+# The loop closed the other way: GenAuth's events into a rulebook. Starts the emulator and ansible-rulebook with the
+# collection's example rulebook (genauth.management.genauth_events_example), runs docs/examples/events.yml (declares
+# a webhook whose URL is the event source and sends a test event through it), makes an application's secret be
+# refreshed in the emulator, which delivers that event too, and shows the rules that fired.
+demo-events: venv rulebook
+	$(BIN)/python tests/emulator/demo_events.py
 
 # The whole suite: unit, emulator and integration tests, then (tests/meta) ansible-test sanity, units and
 # integration, ansible-lint, antsibull-docs and antsibull-changelog lint, antsibull-nox's extra checks, the docs
 # site build, the galaxy build with ansible-doc, galaxy-importer on the built tarball, and ansible-builder. Prints
-# the line and branch coverage of plugins/ (tests/coverage.ini) and ends with pytest's summary line. It changes no
-# file of the checkout (a test checks that).
-test: venv tools
+# the line and branch coverage of plugins/ and of the event source (tests/coverage.ini) and ends with pytest's
+# summary line. It changes no file of the checkout (a test checks that).
+test: venv tools rulebook
 	mkdir -p $(BUILD)/coverage
-	$(BIN)/python -m pytest tests --cov=plugins --cov-config=tests/coverage.ini --cov-report=term-missing
+	$(BIN)/python -m pytest tests --cov=plugins --cov=extensions --cov-config=tests/coverage.ini \
+		--cov-report=term-missing
 
 # Not part of `make test`: runs the tests that measure the figures of docs/docsite/rst/guarantees.rst (the fault
 # matrix, the property-based tests, the secret scans, with the ansible-test targets', and the load test) and, when
 # all of them pass, rewrites those figures.
-guarantees: venv tools
+guarantees: venv tools rulebook
 	$(BIN)/python -m pytest tests/unit tests/integration tests/meta/test_tooling.py::test_ansible_test_integration \
 		--write-guarantees
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit
 
-integration: venv
+integration: venv rulebook
 	$(BIN)/python -m pytest tests/integration tests/emulator_tests
 
 # ansible-test sanity, every test it has, on every Python 3 that is installed and ansible-core supports.
@@ -113,7 +134,7 @@ ee: tools
 	$(ECOSYSTEM) ee $(BUILD)/ee
 
 # The integration tests once per ansible-core release line, each in its own venv under .build/matrix.
-matrix: tools
+matrix: tools rulebook
 	$(TOOLS_BIN)/python tests/tooling/matrix.py
 
 # Not part of `make test`: starts the emulator and a receiver, times five ways of triggering N webhooks, and writes

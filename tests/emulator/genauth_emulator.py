@@ -3,9 +3,9 @@
 
 It answers like the real API (HTTP 200 envelopes with a business statusCode, management tokens as HS256 JWTs, bearer
 checks, strict request validation) and really delivers triggered webhooks, but only to loopback addresses. A control
-API under /__emulator__/ injects faults, revokes or expires tokens, shows the request log, resets the state and sets
-a latency for every API call (``--api-latency``, or the ``config`` route). Standard library only, so it runs under
-any python3.11+:
+API under /__emulator__/ injects faults, revokes or expires tokens, shows the request log, resets the state, makes an
+event happen (delivered to the webhooks that subscribe to it, as GenAuth delivers its events) and sets a latency for
+every API call (``--api-latency``, or the ``config`` route). Standard library only, so it runs under any python3.11+:
 
     python tests/emulator/genauth_emulator.py --port 0 --seed seed.json --ready-file ready.json
 
@@ -48,9 +48,11 @@ API_PREFIX = "/api/v3/"
 DELIVERY_USER_AGENT = "authing-webhook@2.0"
 DEFAULT_DELIVERY_TIMEOUT = 10.0
 CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
+# The headers that carry the webhook's secret in a delivery: the V3 delivery log shows both with the raw secret.
+DELIVERY_SECRET_HEADERS = ("x-authing-webhook-secret", "x-authing-token")
 # Headers a delivery always has its own of: requestHeaders cannot replace them (the transport's would also break
 # the HTTP message).
-PROTECTED_DELIVERY_HEADERS = {"user-agent", "x-authing-webhook-secret", "x-authing-userpool-id", "content-type",
+PROTECTED_DELIVERY_HEADERS = {"user-agent", *DELIVERY_SECRET_HEADERS, "x-authing-userpool-id", "content-type",
                               "content-length", "host", "transfer-encoding", "connection"}
 HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -75,14 +77,39 @@ EVENT_CATEGORIES = [
     {"name": "测试", "nameEn": "Test", "value": "test"},
     {"name": "认证", "nameEn": "Authentication", "value": "authentication"},
     {"name": "用户", "nameEn": "User", "value": "user"},
+    {"name": "角色", "nameEn": "Role", "value": "role"},
+    {"name": "权限", "nameEn": "Permission", "value": "permission"},
+    {"name": "应用", "nameEn": "Application", "value": "application"},
 ]
+# The event names of GenAuth's public list (shared/reference/genauth-api.md), but the group, organization and user
+# pool events, which it names only as families.
 EVENTS = [
     {"name": "测试事件", "nameEn": "Test event", "value": "test", "category": "test"},
     {"name": "用户登录", "nameEn": "User login", "value": "login", "category": "authentication"},
     {"name": "用户注册", "nameEn": "User register", "value": "register", "category": "authentication"},
+    {"name": "刷新令牌", "nameEn": "Token refreshed", "value": "refresh-token", "category": "authentication"},
+    {"name": "MFA 验证", "nameEn": "MFA verified", "value": "mfa:verified", "category": "authentication"},
+    {"name": "强制下线", "nameEn": "User kicked out", "value": "kick", "category": "authentication"},
     {"name": "创建用户", "nameEn": "User created", "value": "user:created", "category": "user"},
     {"name": "修改用户", "nameEn": "User updated", "value": "user:updated", "category": "user"},
     {"name": "删除用户", "nameEn": "User deleted", "value": "user:deleted", "category": "user"},
+    {"name": "修改密码", "nameEn": "Password changed", "value": "user:password-changed", "category": "user"},
+    {"name": "验证邮箱", "nameEn": "Email verified", "value": "user:email-verified", "category": "user"},
+    {"name": "锁定用户", "nameEn": "User blocked", "value": "user:blocked", "category": "user"},
+    {"name": "解锁用户", "nameEn": "User unblocked", "value": "user:unblocked", "category": "user"},
+    {"name": "归档用户", "nameEn": "User archived", "value": "user:archived", "category": "user"},
+    {"name": "绑定账号", "nameEn": "Account linked", "value": "user:link-account", "category": "user"},
+    {"name": "创建角色", "nameEn": "Role added", "value": "role:add", "category": "role"},
+    {"name": "删除角色", "nameEn": "Role deleted", "value": "role:delete", "category": "role"},
+    {"name": "授予角色", "nameEn": "Role assigned", "value": "role:assigned", "category": "role"},
+    {"name": "撤销角色", "nameEn": "Role unassigned", "value": "role:unassigned", "category": "role"},
+    {"name": "授予权限", "nameEn": "Permission added", "value": "permission:add", "category": "permission"},
+    {"name": "撤销权限", "nameEn": "Permission revoked", "value": "permission:revoke", "category": "permission"},
+    {"name": "创建应用", "nameEn": "Application created", "value": "application:created", "category": "application"},
+    {"name": "修改应用", "nameEn": "Application updated", "value": "application:updated", "category": "application"},
+    {"name": "删除应用", "nameEn": "Application deleted", "value": "application:deleted", "category": "application"},
+    {"name": "刷新应用密钥", "nameEn": "Application secret refreshed", "value": "application:secret-refreshed",
+     "category": "application"},
 ]
 EVENT_NAMES = {event["value"] for event in EVENTS}
 
@@ -486,7 +513,7 @@ def deliver(store: Store, webhook: dict, given_headers: dict, body: dict):
     parts = urllib.parse.urlsplit(url)
     headers = {name: value for name, value in given_headers.items()
                if name.lower() not in PROTECTED_DELIVERY_HEADERS}
-    headers.update({"User-Agent": DELIVERY_USER_AGENT, "x-authing-webhook-secret": webhook["secret"],
+    headers.update({"User-Agent": DELIVERY_USER_AGENT, **dict.fromkeys(DELIVERY_SECRET_HEADERS, webhook["secret"]),
                     "x-authing-userpool-id": webhook["userpoolId"], "Content-Type": webhook["contentType"]})
     log = {"webhookId": webhook["webhookId"], "eventName": body.get("eventName") or "test", "requestBody": body,
            "requestHeaders": headers, "responseStatusCode": None, "responseHeaders": {}, "responseBody": "",
@@ -728,6 +755,7 @@ class EmulatorHandler(_serving.BaseHandler):
             ("GET", "requests"): lambda _: {"requests": list(store.requests)},
             ("POST", "reset"): lambda _: store.reset(),
             ("POST", "webhooks"): self._add_webhooks,
+            ("POST", "events"): self._emit_event,
             ("POST", "config"): self._configure,
             ("GET", "config"): lambda _: {"api_latency": store.api_latency},
             ("GET", "state"): lambda _: store.snapshot(),
@@ -747,6 +775,31 @@ class EmulatorHandler(_serving.BaseHandler):
             raise ValueError("webhooks must be a list of objects, each with a userpoolId")
         with self.store.lock:
             return {"ok": True, "webhookIds": [self.store.add_webhook(hook)["webhookId"] for hook in hooks]}
+
+    def _emit_event(self, spec) -> dict:
+        """{"userpoolId": ..., "eventName": ..., "data": {...}}: what GenAuth does when the event happens in that user
+        pool. Each of the pool's enabled webhooks that subscribes to the event gets {"eventName", "data"}, one after
+        the other, as a trigger delivers it; the answer lists each webhookId with the subscriber's answer (as
+        trigger-webhook returns it) or the error that kept it from being delivered."""
+        _serving.check_fields(spec, ["userpoolId", "eventName", "data"], "event")
+        pool, name, event_data = spec.get("userpoolId"), spec.get("eventName"), spec.get("data", {})
+        if pool not in self.store.userpools:
+            raise ValueError(f"unknown userpoolId {pool!r}")
+        if name not in EVENT_NAMES:
+            raise ValueError(f"unknown eventName {name!r}")
+        if not isinstance(event_data, dict):
+            raise ValueError("data must be a JSON object")
+        with self.store.lock:
+            hooks = [dict(hook) for hook in self.store.webhooks.values()
+                     if hook["userpoolId"] == pool and hook["enabled"] and name in hook["events"]]
+        deliveries = []
+        for hook in hooks:
+            try:
+                outcome = {"response": deliver(self.store, hook, {}, {"eventName": name, "data": event_data})}
+            except ApiError as err:
+                outcome = {"error": err.message}
+            deliveries.append({"webhookId": hook["webhookId"], **outcome})
+        return {"deliveries": deliveries}
 
     def _configure(self, spec) -> dict:
         """{"api_latency": seconds}: how long every API call waits, until the next reset."""

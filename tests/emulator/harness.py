@@ -119,6 +119,12 @@ class EmulatorControl(_ControlClient):
         """Add webhooks (each with its userpoolId) without an API request each; the next reset removes them."""
         return self._control("POST", "webhooks", {"webhooks": webhooks})["webhookIds"]
 
+    def emit_event(self, userpool_id: str, event_name: str, data: dict | None = None) -> list[dict]:
+        """Make an event happen in a user pool, as GenAuth does: each of its enabled webhooks that subscribes to the
+        event gets {"eventName", "data"}. Returns each delivery's webhookId with the subscriber's answer or the error."""
+        return self._control("POST", "events", {"userpoolId": userpool_id, "eventName": event_name,
+                                                "data": data or {}})["deliveries"]
+
     def configure(self, api_latency: float) -> dict:
         """Make every API call wait ``api_latency`` seconds before it is processed, until the next reset."""
         return self._control("POST", "config", {"api_latency": api_latency})

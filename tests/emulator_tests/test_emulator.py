@@ -6,11 +6,12 @@ import base64
 import json
 import threading
 import time
+import urllib.parse
 
 import pytest
 import requests
 
-from tests.emulator.harness import Servers
+from tests.emulator.harness import Servers, closed_port
 
 
 def claims_of(jwt: str) -> dict:
@@ -129,6 +130,16 @@ def test_trigger_delivers_with_headers_and_body_and_returns_receiver_json(fresh,
     assert delivery["json"] == {"version": "1.2.3", "nested": {"a": [1, 2]}}
 
 
+def test_a_delivery_carries_the_raw_secret_in_both_headers_of_genauth_s_delivery_log(fresh, token):
+    """GenAuth signs nothing: the V3 delivery log shows x-authing-token and x-authing-webhook-secret, each with the
+    webhook's secret itself. requestHeaders cannot forge either."""
+    data(trigger(fresh, token, requestHeaders={"X-Authing-Token": "forged", "x-authing-webhook-secret": "forged"}))
+    [delivery] = fresh.receiver.deliveries()
+    for header in ("x-authing-webhook-secret", "x-authing-token"):
+        assert delivery["headers"][header] == fresh.webhook_secrets["deploy"], header
+    assert "forged" not in json.dumps(delivery["headers"])
+
+
 @pytest.mark.parametrize("webhook, fields, content_type, received", [
     ("deploy", {}, "application/json", "{}"),  # no requestBody: an empty object
     ("form", {"requestBody": {"version": "2", "n": 3}}, "application/x-www-form-urlencoded", "version=2&n=3"),
@@ -140,6 +151,64 @@ def test_a_trigger_delivers_its_body_as_the_webhook_s_content_type(fresh, token,
     [delivery] = fresh.receiver.deliveries()
     assert delivery["path"] == "/hooks/" + webhook and delivery["headers"]["content-type"] == content_type
     assert delivery["body"] == received
+
+
+def test_a_form_delivery_sends_nested_values_as_json_fields(fresh, token):
+    body = {"eventName": "user:created", "data": {"id": "u1", "tags": ["a"]}, "count": 2, "flag": True}
+    data(trigger(fresh, token, "form", requestBody=body))
+    [delivery] = fresh.receiver.deliveries()
+    assert delivery["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    fields = dict(urllib.parse.parse_qsl(delivery["body"], strict_parsing=True))
+    assert fields == {"eventName": "user:created", "data": json.dumps(body["data"]), "count": "2", "flag": "true"}
+
+
+def test_an_event_is_delivered_to_each_enabled_webhook_of_the_pool_that_subscribes_to_it(fresh, token):
+    """What GenAuth does when something happens: {"eventName", "data"} to the subscribers, in their content type."""
+    subscribed = {}
+    for name, content_type, enabled, events in (("json", "application/json", True, ["user:created", "login"]),
+                                                ("form", "application/x-www-form-urlencoded", True, ["user:created"]),
+                                                ("off", "application/json", False, ["user:created"]),
+                                                ("other-event", "application/json", True, ["login"])):
+        created = data(api(fresh, "POST", "create-webhook", token, json={
+            "name": name, "url": "%s/events/%s" % (fresh.receiver_url, name), "events": events,
+            "contentType": content_type, "enabled": enabled, "secret": "secret-" + name}))
+        subscribed[name] = created["webhookId"]
+    fresh.receiver.configure(body={"queued": True})
+    deliveries = fresh.emulator.emit_event(fresh.userpool_id, "user:created", {"id": "u1", "username": "ada"})
+    assert sorted(d["webhookId"] for d in deliveries) == sorted([subscribed["json"], subscribed["form"]])
+    assert all(d["response"] == {"queued": True} for d in deliveries)
+    received = {d["path"]: d for d in fresh.receiver.deliveries()}
+    assert set(received) == {"/events/json", "/events/form"}
+    assert received["/events/json"]["json"] == {"eventName": "user:created", "data": {"id": "u1", "username": "ada"}}
+    assert dict(urllib.parse.parse_qsl(received["/events/form"]["body"])) == {
+        "eventName": "user:created", "data": json.dumps({"id": "u1", "username": "ada"})}
+    for path, delivery in received.items():
+        assert delivery["headers"]["x-authing-webhook-secret"] == "secret-" + path.rsplit("/", 1)[1]
+        assert delivery["headers"]["user-agent"] == "authing-webhook@2.0"
+    # Each delivery is in the webhook's logs, as a trigger's is; another pool's event reaches none of these.
+    logs = data(api(fresh, "POST", "get-webhook-logs", token, json={"webhookId": subscribed["json"]}))
+    assert [log["eventName"] for log in logs["list"]] == ["user:created"]
+    assert fresh.emulator.emit_event(fresh.other_userpool_id, "user:created") == []
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"userpoolId": "nope", "eventName": "login"}, "unknown userpoolId"),
+    ({"eventName": "user:exploded"}, "unknown eventName"),
+    ({"eventName": "login", "data": [1]}, "data must be a JSON object"),
+    ({"eventName": "login", "extra": 1}, "unknown event field"),
+])
+def test_an_event_the_emulator_cannot_make_happen_is_refused(fresh, spec, message):
+    spec = {"userpoolId": fresh.userpool_id, **spec}
+    answer = fresh.emulator.session.post(fresh.emulator_url + "/__emulator__/events", json=spec, timeout=10)
+    assert answer.status_code == 400 and message in answer.json()["error"]
+
+
+def test_an_event_whose_subscriber_cannot_be_reached_reports_the_error(fresh, token):
+    data(api(fresh, "POST", "create-webhook", token, json={
+        "name": "gone", "url": "http://127.0.0.1:%d/x" % closed_port(), "events": ["login"],
+        "contentType": "application/json"}))
+    [delivery] = fresh.emulator.emit_event(fresh.userpool_id, "login")
+    assert "failed: Connection" in delivery["error"]
 
 
 def test_receiver_text_and_echo_answers_are_passed_through(fresh, token):

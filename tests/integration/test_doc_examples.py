@@ -8,7 +8,8 @@ reader:
 - the connection, as the quickstart says to export it (the ``GENAUTH_*`` variables of the harness);
 - the webhooks the examples name (``6229ffaxxxxxxxxcade3e3d9``, ``62a0b1cxxxxxxxx0f1e2d3c4``), created with those IDs
   in the emulator's user pool, and the receiver's default answer, which has no ``ticket``;
-- the variables an example uses but does not set (READER_VARS: the vault's key pair, webhook IDs, a version);
+- the variables an example uses but does not set (READER_VARS: the vault's key pair and webhook secrets,
+  webhook IDs, a version);
 - an inventory with the groups the examples deploy to (``web``, ``app_servers``), one local host each;
 - the files an example names but does not show (the release archive, the role README's ``deploy.yml``), beside it;
 - the places an example names on the reader's system: ``/srv/billing`` becomes a folder of the test, new for each
@@ -16,8 +17,10 @@ reader:
 
 A list of tasks runs as the tasks of one play on ``localhost`` (``gather_facts: false``). Examples that drive
 another system (``awx.awx`` modules, which need an AWX server) and YAML that is not a playbook (a CI job, an
-execution environment) are not run. Every run is checked for secrets like the other integration tests; a run with
---check must deliver nothing, and every deployment payload the role sends must say what was deployed.
+execution environment) are not run, nor are rulebooks: the events guide's is the one the collection ships, which
+tests/integration/test_event_source.py runs under ansible-rulebook. Every run is checked for secrets like the other
+integration tests; a run with --check must deliver nothing, and every deployment payload the role sends must say
+what was deployed.
 """
 
 import io
@@ -53,6 +56,7 @@ def reader_vars(servers):
             "audit_webhook_id": DOC_WEBHOOK_IDS[1], "release_webhook_ids": list(DOC_WEBHOOK_IDS),
             "app_version": APP_VERSION, "release": APP_VERSION,
             "vault_deploy_hook_secret": servers.declared_secrets["first"],
+            "vault_events_secret": servers.declared_secrets["first"],
             "vault_deploy_hook_new_secret": servers.declared_secrets["second"]}
 
 
@@ -67,7 +71,13 @@ class Example(object):
     @property
     def is_playbook(self):
         """A list of plays or of tasks (a dict is a CI job or an execution environment, not a playbook)."""
-        return isinstance(self.data, list) and bool(self.data) and all(isinstance(item, dict) for item in self.data)
+        return (isinstance(self.data, list) and bool(self.data) and all(isinstance(item, dict) for item in self.data)
+                and not self.is_rulebook)
+
+    @property
+    def is_rulebook(self):
+        """A list of rulesets (plays with sources and rules), which ansible-rulebook runs."""
+        return isinstance(self.data, list) and any(isinstance(item, dict) and "sources" in item for item in self.data)
 
     @property
     def is_plays(self):
@@ -106,9 +116,19 @@ def test_the_docs_hold_the_examples_this_test_runs():
     expected = ("README.md", "roles/deploy_webhooks/README.md", "docs/docsite/rst/quickstart.rst",
                 "docs/docsite/rst/chaining.rst", "docs/docsite/rst/after_deploy.rst",
                 "docs/docsite/rst/webhooks_as_code.rst", "docs/docsite/rst/login_once.rst",
-                "docs/docsite/rst/several_webhooks.rst")
+                "docs/docsite/rst/several_webhooks.rst", "docs/docsite/rst/events.rst")
     assert all(counts[path] >= 1 for path in expected), counts
     assert sum(counts.values()) >= 24, counts
+
+
+def test_the_guide_s_rulebook_is_the_one_the_collection_ships():
+    """The events guide prints the example rulebook that make demo-events runs (test_event_source.py runs the
+    demo): the same rulesets, whatever the comments."""
+    rulebooks = [example for example in examples_in("docs/docsite/rst/events.rst") if example.is_rulebook]
+    assert len(rulebooks) == 1, rulebooks
+    with open(os.path.join(REPO_ROOT, "extensions", "eda", "rulebooks", "genauth_events_example.yml"),
+              encoding="utf-8") as handle:
+        assert rulebooks[0].data == yaml.safe_load(handle)
 
 
 def add_doc_webhooks(servers):

@@ -160,13 +160,17 @@ def test_galaxy_importer_imports_the_built_tarball_without_errors_or_warnings():
     assert not problems, "galaxy-importer reported %d problems %s:\n%s" % (len(problems), where, "\n".join(report))
     assert report[-1] == "Importer processing completed successfully", "\n".join(report)
 
-    # What Galaxy would list: every module, filter, callback and role, the plugins with their documentation.
+    # What Galaxy would list: every module, filter, callback and role, and the event sources that
+    # meta/extensions.yml declares, the plugins and event sources with their documentation.
     shutil.copyfile(result, kept_result)
     with open(result, encoding="utf-8") as handle:
         imported = json.load(handle)
     plugins = {(content_type, os.path.basename(path)[:-3])
                for folder, content_type in (("modules", "module"), ("filter", "filter"), ("callback", "callback"))
                for path in glob.glob(os.path.join(REPO_ROOT, "plugins", folder, "[!_]*.py"))}
+    plugins |= {("eda/plugins/event_source", os.path.basename(path)[:-3]) for path in glob.glob(
+        os.path.join(REPO_ROOT, "extensions", "eda", "plugins", "event_source", "[!_]*.py"))}
+    assert ("eda/plugins/event_source", "genauth_events") in plugins
     roles = {("role", os.path.basename(path)) for path in glob.glob(os.path.join(REPO_ROOT, "roles", "*"))}
     listed = {(item["content_type"], item["name"]) for item in imported["contents"]}
     assert plugins | roles <= listed, sorted(plugins | roles - listed)
@@ -196,7 +200,8 @@ def test_docs_site_builds_with_module_role_and_guide_pages(tmp_path):
     for module in ("genauth_webhook_trigger", "genauth_webhook", "genauth_webhook_info"):
         assert (pages / ("%s_module.html" % module)).is_file(), module
     assert (pages / "genauth_webhook_callback.html").is_file()
-    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "webhooks_as_code", "notify_awx_ci"):
+    for guide in ("quickstart", "chaining", "after_deploy", "troubleshooting", "webhooks_as_code", "notify_awx_ci",
+                  "events"):
         assert (pages / "docsite" / ("%s.html" % guide)).is_file(), guide
     for spec in glob.glob(os.path.join(REPO_ROOT, "roles", "*", "meta", "argument_specs.yml")):
         role = os.path.basename(os.path.dirname(os.path.dirname(spec)))
@@ -257,3 +262,24 @@ def test_execution_environment_build_context(tmp_path):
     run(TOOLS_PYTHON, "-c", "import sys, yaml; from ansible_builder.ee_schema import validate_schema; "
                             "[validate_schema(yaml.safe_load(open(f))) for f in sys.argv[1:]]",
         "meta/execution-environment.yml", "docs/examples/execution-environment.yml")
+
+
+# The Java runtime ansible-rulebook needs (make rulebook) ---------------------------------------------------------
+
+@pytest.mark.parametrize("java, what", [(None, "does not run"), ('echo \'java version "1.8.0_392"\' >&2', "is Java 8")],
+                         ids=["missing", "too-old"])
+def test_the_java_check_says_what_to_install_when_java_17_is_missing(tmp_path, java, what):
+    """With JAVA_HOME set, the check never installs anything: it names the Java it found and what to install."""
+    if java:
+        (tmp_path / "bin").mkdir()
+        (tmp_path / "bin" / "java").write_text("#!/bin/sh\n%s\n" % java, encoding="utf-8")
+        (tmp_path / "bin" / "java").chmod(0o755)
+    proc = subprocess.run([TOOLS_PYTHON, os.path.join(TOOLING, "java_runtime.py")], env=dict(os.environ,
+                          JAVA_HOME=str(tmp_path)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=60, check=False)
+    assert proc.returncode == 1 and "%s %s" % (tmp_path / "bin" / "java", what) in proc.stdout, proc.stdout
+    assert "apt-get install openjdk-17-jre-headless" in proc.stdout
+
+
+def test_the_java_check_passes_on_this_machine():
+    run(TOOLS_PYTHON, os.path.join(TOOLING, "java_runtime.py"))

@@ -12,6 +12,7 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.genauth.management.extensions.eda.plugins.event_source import genauth_events
 from ansible_collections.genauth.management.plugins.callback import genauth_webhook as genauth_webhook_callback
 from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment as Connection
 from ansible_collections.genauth.management.plugins.module_utils._auth import EXPIRY_MARGIN
@@ -106,6 +107,13 @@ PROSE += [
     ("plugins/modules/genauth_webhook_trigger.py", r"Parts nested more than (\d+) levels deep", (MAX_JSON_DEPTH,)),
     ("plugins/callback/genauth_webhook.py", r"A send ends within \((\d+) \+ O\(retries\)\) × O\(timeout\) seconds",
      (genauth_webhook_callback.SEND_CALLS,)),
+]
+
+
+# The event source's defaults are its DOCUMENTATION's (its unit test checks them); the events guide states one.
+PROSE += [
+    ("docs/docsite/rst/events.rst", r"larger than ``max_body_size`` \((\d+) MiB by default\)",
+     (genauth_events.MAX_BODY_SIZE / MIB,)),
 ]
 
 
