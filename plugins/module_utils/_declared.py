@@ -421,7 +421,7 @@ def declare_webhooks(api, options, check_mode, on_secret, diff):
             error = outcome.error
             known = isinstance(error, GenAuthError)
             msg = error.msg if known else unexpected_error(error)[0]
-            failures.append("%s: %s" % (step.describe(), msg))
+            failures.append("%s: %s" % (step.describe(), msg.rstrip(".")))
             entry = dict(error.result_fields() if known else {}, changed=known and error.may_have_been_processed,
                          webhook_id=(step.current or {}).get("webhookId"), webhook=webhook_result(step.current),
                          diff=webhook_diff(step.current, step.current), failed=True, msg=msg)
