@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ansible_collections.genauth.management.plugins.module_utils import _resource
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._options import unexpected_error
-from ansible_collections.genauth.management.plugins.module_utils._parallel import Outcome, run_each
+from ansible_collections.genauth.management.plugins.module_utils._parallel import run_each
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     has_space_or_control, identifier, list_of, reject,
 )
@@ -394,9 +394,9 @@ def declare_webhooks(api, options, check_mode, on_secret, diff):
     ids and names written), and, when ``diff``, the ``diff`` of every change.
 
     Every page of the list is read once and every declaration planned before anything is written; then only the
-    differences are written, ``options["concurrency"]`` at a time. In check mode nothing is written and the result is the
-    one a real run would give. A write that fails does not stop the others: :class:`WritesFailed` names each
-    failure and reports the rest as done.
+    differences are written, ``concurrency`` at a time. In check mode nothing is written and the result is the one
+    a real run would give. A write that fails does not stop the others: :class:`WritesFailed` names each failure
+    and reports the rest as done.
     """
     webhooks = api.list_all()
     for webhook in webhooks:
@@ -407,17 +407,13 @@ def declare_webhooks(api, options, check_mode, on_secret, diff):
     steps = plan_webhooks(webhooks, declarations, options["purge"], options.get("purge_names"))
     check_events(api, steps)
     writes = [step for step in steps if step.action]
-    if check_mode:
-        outcomes = dict((id(step), Outcome(value=step.after)) for step in writes)
-    else:
-        outcomes = dict(zip((id(step) for step in writes),
-                            run_each(lambda step: step.write(api, on_secret), writes, options["concurrency"])))
-
+    outcomes = {} if check_mode else dict(zip(writes, run_each(lambda step: step.write(api, on_secret), writes,
+                                                               options["concurrency"])))
     result = dict(changed=False, results=[], created=[], updated=[], deleted=[], diff=[])
     failures = []
     for step in steps:
-        outcome = outcomes.get(id(step), Outcome(value=step.after))
-        if outcome.failed:  # the webhook as it was: a rerun plans the write again
+        outcome = outcomes.get(step)
+        if outcome is not None and outcome.failed:  # the webhook as it was: a rerun plans the write again
             error = outcome.error
             known = isinstance(error, GenAuthError)
             msg = error.msg if known else unexpected_error(error)[0]
@@ -426,9 +422,10 @@ def declare_webhooks(api, options, check_mode, on_secret, diff):
                          webhook_id=(step.current or {}).get("webhookId"), webhook=webhook_result(step.current),
                          diff=webhook_diff(step.current, step.current), failed=True, msg=msg)
         else:
-            entry = dict(step.result(outcome.value), failed=False)
+            after = step.after if outcome is None else outcome.value
+            entry = dict(step.result(after), failed=False)
             if step.action:
-                result[step.action + "d"].append(step.summary(outcome.value))
+                result[step.action + "d"].append(step.summary(after))
                 result["diff"].append(dict(entry["diff"], before_header=step.describe(), after_header=step.describe()))
         result["changed"] = result["changed"] or entry["changed"]
         if not diff:

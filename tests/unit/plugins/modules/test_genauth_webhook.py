@@ -335,3 +335,13 @@ def test_state_of_a_set_is_each_item_s_else_the_task_s(pool):
 def test_a_set_is_refused_before_any_call(mocked, pool, args, message):
     code, result = run(**args)
     assert code == 1 and message in result["msg"] and len(mocked.calls) == 0
+
+
+def test_a_bug_in_one_write_is_reported_as_that_write_s_failure(pool, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(genauth_webhook.WebhookAPI, "update", broken)
+    code, result = run(webhooks=SET, **SCOPE)
+    assert code == 1 and "update of webhook 'team-a audit' (p56) (webhooks[1]): Unexpected RuntimeError: boom" in result["msg"]
+    assert result["results"][1]["failed"] is True and result["results"][1]["changed"] is False
+    assert [hook["name"] for hook in result["created"] + result["deleted"]] == ["team-a new", "team-a stale"]
