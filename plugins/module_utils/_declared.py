@@ -210,8 +210,8 @@ def unknown_events(events, known, option="events"):
 # ---------------------------------------------------------------------------------------------- making it so
 
 NOTHING_CHANGED = "Nothing was changed."
-# What a webhook that purge deletes is declared as.
-PURGED = {"state": "absent"}
+# The label of a webhook that purge deletes, and what it is declared as.
+PURGE, PURGED = "purge", {"state": "absent"}
 
 
 def call_arguments(fields):
@@ -384,7 +384,7 @@ def plan_webhooks(webhooks, declarations, purge=False, purge_names=None):
     left = [webhook for webhook in webhooks if webhook["webhookId"] not in selected] if purge else []
     if purge_names is not None:
         left = _resource.named_like(left, purge_names)
-    return steps + [Step(webhook, PURGED, "purge") for webhook in left]
+    return steps + [Step(webhook, PURGED, PURGE) for webhook in left]
 
 
 def declare_webhooks(api, options, check_mode, on_secret, diff):
@@ -430,7 +430,7 @@ def declare_webhooks(api, options, check_mode, on_secret, diff):
         result["changed"] = result["changed"] or entry["changed"]
         if not diff:
             del entry["diff"]
-        if step.label != "purge":
+        if step.label != PURGE:
             result["results"].append(entry)
     if not diff:
         del result["diff"]
