@@ -12,13 +12,16 @@ failure is its own: the others still run, and every outcome is returned, so a ca
 items were delivered and which were not.
 """
 
-from ansible_collections.genauth.management.plugins.module_utils._validation import Bounds
+from ansible_collections.genauth.management.plugins.module_utils._validation import Bounds, whole_number
 
 # How many calls run at once (the ``concurrency`` option). Each wave of triggers costs one API round trip plus
 # the slowest subscriber's answer, so the default keeps the waves of a large batch few, while staying a burst
 # that GenAuth's rate limiter answers with a few 429s at worst (retried per item); docs/benchmarks.md measures
 # it. The limit keeps a typo (concurrency: 1000) from opening a thousand connections.
 CONCURRENCY = Bounds(low=1, high=32, default=16)
+# The ``concurrency`` option of a module that runs its calls here: its argument spec and its rule.
+CONCURRENCY_OPTION = dict(type="int", default=CONCURRENCY.default)
+concurrency_rule = whole_number(CONCURRENCY)
 
 
 class Outcome(object):

@@ -13,6 +13,7 @@ Resources here are plain dicts of the API's field names. A module's resource fam
 fields are compared, how each is normalised, and which hold secrets; the rules of comparing live here once.
 """
 
+import fnmatch
 import re
 
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
@@ -92,6 +93,13 @@ def read_pages(fetch_page, page_limit, endpoint, most=None, key=None):
 def find_by_name(items, name, key="name"):
     """The items whose ``key`` is exactly ``name``: none, one, or (names need not be unique) several."""
     return [item for item in items if isinstance(item, dict) and item.get(key) == name]
+
+
+def named_like(items, patterns, key="name"):
+    """The items whose ``key`` matches one of ``patterns``: shell-style (``*``, ``?``, ``[...]``), whole and
+    case-sensitive, so a pattern without wildcards is one exact name."""
+    return [item for item in items if isinstance(item, dict) and isinstance(item.get(key), str)
+            and any(fnmatch.fnmatchcase(item[key], pattern) for pattern in patterns)]
 
 
 def as_set(values):

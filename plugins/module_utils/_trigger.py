@@ -18,14 +18,12 @@ from ansible_collections.genauth.management.plugins.module_utils._parallel impor
 from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
 from ansible_collections.genauth.management.plugins.module_utils._validation import identifier, list_of, reject
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
-    PAGE_LIMIT, json_kind, mask_webhook, secret_known, without_none,
+    MAX_WEBHOOKS, PAGE_LIMIT, json_kind, mask_webhook, secret_known, without_none,
 )
 
 # A trigger's body travels through GenAuth to the subscriber; 1 MiB is far above any deployment notice
 # and keeps a runaway template from posting megabytes.
 MAX_BODY_BYTES = 1024 * 1024
-# Webhooks one task may trigger; far above any deployment's, low enough that a wrong variable is caught.
-MAX_WEBHOOKS = 1000
 
 
 # RFC 9110 token characters: what an HTTP header name may contain.

@@ -128,25 +128,27 @@ def seconds(bounds):
     return rule
 
 
-def list_of(item_rules, most, noun, key):
-    """A rule for a non-empty list of at most ``most`` dicts, each checked with ``item_rules`` and holding
-    ``key``.
+def list_of(item_rules, most, noun, key=None, empty=False):
+    """A rule for a list of at most ``most`` dicts (and at least one, unless ``empty``), each checked with
+    ``item_rules`` and holding ``key``, when one is named.
 
     ``noun`` and ``key`` word the messages (``must be a list of webhooks, each a dictionary with
     webhook_id``); a failure inside an item names its index: ``webhooks[1]['webhook_id']: ...``.
     """
+    dictionary = "a dictionary with %s" % key if key else "a dictionary"
+
     def rule(value):
         item_schema = _schema(item_rules, required=key)
         if not isinstance(value, list):
-            reject("must be a list of %ss, each a dictionary with %s" % (noun, key))
-        if not value:
+            reject("must be a list of %ss, each %s" % (noun, dictionary))
+        if not value and not empty:
             reject("must list at least one %s" % noun)
         if len(value) > most:
             reject("lists %d %ss; the limit is %d per task" % (len(value), noun, most))
         items, errors = [], []
         for index, item in enumerate(value):
             if not isinstance(item, dict):
-                errors.append(Invalid("must be a dictionary with %s" % key, path=[index]))
+                errors.append(Invalid("must be %s" % dictionary, path=[index]))
                 continue
             try:
                 items.append(item_schema(item))

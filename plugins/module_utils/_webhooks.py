@@ -16,6 +16,8 @@ from ansible_collections.genauth.management.plugins.module_utils._errors import 
 
 # The largest page list-webhooks and get-webhook-logs return.
 PAGE_LIMIT = 50
+# Webhooks one task may trigger or declare; far above any deployment's, low enough that a wrong variable is caught.
+MAX_WEBHOOKS = 1000
 # The content types a webhook may post with; a new webhook gets the first unless the task names one.
 CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
 DEFAULT_CONTENT_TYPE = CONTENT_TYPES[0]

@@ -352,11 +352,12 @@ results:
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._module import GenAuthModule
 from ansible_collections.genauth.management.plugins.module_utils._options import unexpected_error
-from ansible_collections.genauth.management.plugins.module_utils._parallel import CONCURRENCY, run_each
+from ansible_collections.genauth.management.plugins.module_utils._parallel import (
+    CONCURRENCY_OPTION, concurrency_rule, run_each,
+)
 from ansible_collections.genauth.management.plugins.module_utils._trigger import (
     TRIGGER_RULES, look_up, look_up_together, trigger, trigger_list,
 )
-from ansible_collections.genauth.management.plugins.module_utils._validation import whole_number
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI
 
 TRIGGER_OPTIONS = dict(
@@ -369,10 +370,10 @@ ARGUMENT_SPEC = dict(
     TRIGGER_OPTIONS,
     webhooks=dict(type="list", elements="dict", options=dict(TRIGGER_OPTIONS, webhook_id=dict(type="raw", required=True))),
     lookup_webhook=dict(type="bool", default=True),
-    concurrency=dict(type="int", default=CONCURRENCY.default),
+    concurrency=CONCURRENCY_OPTION,
 )
 # What each option must look like beyond its type (see _validation); the shared options bring their own.
-RULES = dict(TRIGGER_RULES, webhooks=trigger_list, concurrency=whole_number(CONCURRENCY))
+RULES = dict(TRIGGER_RULES, webhooks=trigger_list, concurrency=concurrency_rule)
 
 
 def must_look_up(module):

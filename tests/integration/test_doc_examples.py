@@ -12,6 +12,8 @@ reader:
   webhook IDs, a version);
 - an inventory with the groups the examples deploy to (``web``, ``app_servers``), one local host each;
 - the files an example names but does not show (the release archive, the role README's ``deploy.yml``), beside it;
+  a file the docs show (a YAML code block whose ``:caption:`` is its path, such as ``environments/staging.yml``) is
+  written there as shown, before the examples run;
 - the places an example names on the reader's system: ``/srv/billing`` becomes a folder of the test, new for each
   example (each deploys to a fresh system), and a private deployment's address and CA become the TLS emulator's.
 
@@ -61,8 +63,8 @@ def reader_vars(servers):
 
 
 class Example(object):
-    def __init__(self, path, line, text):
-        self.path, self.line, self.text = path, line, textwrap.dedent(text)
+    def __init__(self, path, line, text, caption=None):
+        self.path, self.line, self.text, self.caption = path, line, textwrap.dedent(text), caption
         self.data = yaml.safe_load(self.text)
 
     def __str__(self):
@@ -99,10 +101,12 @@ def examples_in(path):
     with open(os.path.join(REPO_ROOT, path), encoding="utf-8") as handle:
         source = handle.read()
     if path.endswith(".md"):
-        blocks = re.finditer(r"^```ya?ml\n(.*?)^```", source, re.M | re.S)
+        blocks = re.finditer(r"^```ya?ml\n(?P<text>.*?)^```", source, re.M | re.S)
     else:
-        blocks = re.finditer(r"^\.\. code-block:: (?:yaml|yaml\+jinja)\n\n((?:[ \t]+.*\n|\n)+)", source, re.M)
-    return [Example(path, source.count("\n", 0, match.start()) + 1, match.group(1).rstrip() + "\n") for match in blocks]
+        blocks = re.finditer(r"^\.\. code-block:: (?:yaml|yaml\+jinja)\n(?:[ \t]+:caption: (?P<caption>\S+)\n)?\n"
+                             r"(?P<text>(?:[ \t]+.*\n|\n)+)", source, re.M)
+    return [Example(path, source.count("\n", 0, match.start()) + 1, match.group("text").rstrip() + "\n",
+                    match.groupdict().get("caption")) for match in blocks]
 
 
 def runnable(examples):
@@ -138,8 +142,13 @@ def add_doc_webhooks(servers):
         for number, webhook_id in enumerate(DOC_WEBHOOK_IDS)])
 
 
-def write_reader_files(folder):
-    """The files the examples name but do not show, beside them."""
+def write_reader_files(folder, examples):
+    """The files the examples name but do not show, and those the docs show with their path as caption, beside
+    them."""
+    for example in examples:
+        if example.caption:
+            (folder / example.caption).parent.mkdir(parents=True, exist_ok=True)
+            (folder / example.caption).write_text(example.text, encoding="utf-8")
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w:gz") as tar:
         content = b"billing %s\n" % APP_VERSION.encode()
@@ -166,7 +175,7 @@ def test_every_example_runs_as_written_with_and_without_check_mode(path, request
     examples = runnable(examples_in(path))
     folder = tmp_path / "examples"
     folder.mkdir()
-    write_reader_files(folder)
+    write_reader_files(folder, examples_in(path))
     runners = {}
 
     for number, example in enumerate(examples):

@@ -24,9 +24,11 @@ from ansible_collections.genauth.management.plugins.module_utils._parallel impor
 from ansible_collections.genauth.management.plugins.module_utils._resource import MAX_PAGES
 from ansible_collections.genauth.management.plugins.module_utils._retry import BASE_DELAY, MAX_DELAY, RETRY_AFTER_CAP
 from ansible_collections.genauth.management.plugins.module_utils._validation import MAX_ID_LENGTH
-from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES
 from ansible_collections.genauth.management.plugins.module_utils._webhook_info import LOGS_LIMIT
-from ansible_collections.genauth.management.plugins.module_utils._webhooks import CONTENT_TYPES, DEFAULT_CONTENT_TYPE, PAGE_LIMIT
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import (
+    CONTENT_TYPES, DEFAULT_CONTENT_TYPE, MAX_WEBHOOKS, PAGE_LIMIT,
+)
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook, genauth_webhook_info
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 
@@ -66,6 +68,7 @@ OPTION_DOCS = [
     (CONNECTION_OPTIONS, "timeout", TIMEOUT.default, seconds_sentence(TIMEOUT)),
     (CONNECTION_OPTIONS, "retries", RETRIES.default, whole_number_sentence(RETRIES)),
     (TRIGGER_OPTIONS, "concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
+    (WEBHOOK_OPTIONS, "concurrency", CONCURRENCY.default, whole_number_sentence(CONCURRENCY)),
     (CALLBACK_OPTIONS, "event", genauth_webhook_callback.DEFAULT_EVENT, None),
     (CALLBACK_OPTIONS, "notify_on", genauth_webhook_callback.NOTIFY_ON[0], None),
     (INFO_OPTIONS, "logs_limit", LOGS_LIMIT.default, whole_number_sentence(LOGS_LIMIT)),
@@ -87,6 +90,7 @@ PROSE = [
     ("plugins/callback/genauth_webhook.py", r"longer than (\d+) characters", (MAX_ID_LENGTH,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"At most (\d+) MiB once encoded as JSON", (MAX_BODY_BYTES / MIB,)),
     ("plugins/modules/genauth_webhook_trigger.py", r"before anything is sent\. At most\s+(\d+) items", (MAX_WEBHOOKS,)),
+    ("plugins/modules/genauth_webhook.py", r"before any API call\.\s+At most (\d+) items", (MAX_WEBHOOKS,)),
     ("docs/docsite/rst/guarantees.rst", r"The steps start at ([\d.]+) s, double each time,\s+and are capped at (\d+) s",
      (BASE_DELAY, MAX_DELAY)),
     ("plugins/doc_fragments/connection.py", r"lapses within (\d+) seconds, or within half its lifetime",

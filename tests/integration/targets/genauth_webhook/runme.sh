@@ -3,6 +3,6 @@
 # guide), against the GenAuth emulator that tests/tooling/run_ansible_test.py --emulator starts.
 set -eux
 export ANSIBLE_ROLES_PATH=../
-for playbook in lifecycle.yml refusals.yml; do
+for playbook in lifecycle.yml refusals.yml set.yml; do
     ansible-playbook -i ../../inventory -e @../../integration_config.yml "$@" "$playbook"
 done

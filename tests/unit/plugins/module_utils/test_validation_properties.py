@@ -9,7 +9,8 @@ from hypothesis import given, strategies as st
 from ansible_collections.genauth.management.plugins.module_utils import _validation as v
 from ansible_collections.genauth.management.plugins.module_utils._connection import TIMEOUT
 from ansible_collections.genauth.management.plugins.module_utils._options import options_schema
-from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES, MAX_WEBHOOKS
+from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES
+from ansible_collections.genauth.management.plugins.module_utils._webhooks import MAX_WEBHOOKS
 from ansible_collections.genauth.management.plugins.modules import genauth_webhook_trigger
 
 from tests import guarantees

@@ -1,6 +1,6 @@
 """A small stateful stand-in for the webhook endpoints, mocked at the requests level (``responses``), for the
-unit tests of the declarative and info modules: it keeps webhooks and logs, and records every call so a test
-can count the writes."""
+unit tests of the declarative and info modules: it keeps webhooks and logs, records every call so a test
+can count the writes, and fails the calls a test names (``failing``)."""
 
 import json
 
@@ -17,6 +17,9 @@ class FakeGenAuth(object):
         self.webhooks = dict((hook["webhookId"], dict(hook)) for hook in webhooks)
         self.logs = logs or {}
         self.mask_secrets = mask_secrets
+        # Endpoint -> webhook ids (names, for a create) whose next call of it answers statusCode 500 (which is not
+        # retried) and changes nothing.
+        self.failing = {}
         self.calls = []
         self._next = 0
         mocked.post(API + "get-management-token", json=token_reply())
@@ -41,6 +44,10 @@ class FakeGenAuth(object):
         def callback(request):
             params = json.loads(request.body) if request.body else query(request)
             self.calls.append((name, params))
+            failing = self.failing.get(name, set()) & set(params.get("webhookIds") or [params.get("webhookId") or params.get("name")])
+            if failing:
+                self.failing[name] -= failing
+                return 200, {}, json.dumps(envelope(status_code=500, message="Internal server error"))
             data = getattr(self, "_" + name.replace("-", "_"))(params)
             if isinstance(data, tuple):
                 return 200, {}, json.dumps(envelope(status_code=data[0], message=data[1]))

@@ -139,6 +139,8 @@ def test_unknown_events_are_refused_with_the_closest_names_before_any_write(fake
     assert code == 1 and fake.writes() == []
     assert "'user:create' (did you mean 'user:created'" in result["msg"]
     assert "'logn' (did you mean 'login'" in result["msg"] and "Nothing was changed" in result["msg"]
+    assert result["msg"].startswith("Invalid options: events: unknown events ")
+    assert "GenAuth offers: login, register, test, user:created, user:deleted, user:updated." in result["msg"]
     code, result = run(name="new", url="https://n.example/", events=["zzzzzz"])
     assert code == 1 and "'zzzzzz' (no similar event)" in result["msg"] and fake.writes() == []
 
@@ -176,3 +178,170 @@ def test_creating_needs_name_url_and_events(empty):
 def test_invalid_options_are_refused_before_any_call(mocked, empty, args, message):
     code, result = run(**args)
     assert code == 1 and message in result["msg"] and len(mocked.calls) == 0
+
+
+# ---------------------------------------------------------------------------------------------- a set: webhooks
+
+def pool_hook(number, name=None, **fields):
+    return dict({"webhookId": "p%02d" % number, "name": name or "other %02d" % number, "url": "https://o.example/",
+                 "events": ["test"], "contentType": "application/json", "enabled": True, "secret": "",
+                 "createdAt": "t0", "updatedAt": "t0"}, **fields)
+
+
+# More than one page of list-webhooks: 55 webhooks of another team, 3 of team a (one of them no longer declared).
+POOL = [pool_hook(number) for number in range(55)] + [
+    pool_hook(55, "team-a deploys", secret=SECRET), pool_hook(56, "team-a audit", enabled=False),
+    pool_hook(57, "team-a stale")]
+SET = [dict(name="team-a deploys", url="https://o.example/", events=["test"], secret=SECRET),
+       dict(name="team-a audit", enabled=True, events=["login", "test"]),
+       dict(name="team-a new", url="https://a.example/new", events=["login"], secret=NEW_SECRET)]
+SCOPE = dict(purge=True, purge_names=["team-a *"])
+
+
+@pytest.fixture
+def pool(mocked):
+    return FakeGenAuth(mocked, POOL)
+
+
+def test_a_set_reads_every_page_once_and_writes_only_the_differences(pool):
+    code, result = run(webhooks=SET, **SCOPE)
+    assert code == 0 and result["changed"] is True
+    # The writes run at the same time (concurrency), so in any order.
+    assert pool.names()[:3] == ["list-webhooks", "list-webhooks", "get-webhook-event-list"] and len(pool.calls) == 6
+    assert sorted(pool.writes(), key=repr) == [
+        ("create-webhook", {"name": "team-a new", "url": "https://a.example/new", "events": ["login"],
+                            "contentType": "application/json", "enabled": True, "secret": NEW_SECRET}),
+        ("delete-webhook", {"webhookIds": ["p57"]}),
+        ("update-webhook", {"webhookId": "p56", "enabled": True, "events": ["login", "test"]})]
+    assert [entry["changed"] for entry in result["results"]] == [False, True, True]
+    assert [entry["webhook_id"] for entry in result["results"]] == ["p55", "p56", "new1"]
+    assert not any(entry["failed"] for entry in result["results"])
+    assert result["results"][0]["webhook"]["secret"] == SECRET_MASK and result["results"][0]["webhook"]["has_secret"]
+    assert (result["created"], result["updated"], result["deleted"]) == (
+        [{"webhook_id": "new1", "name": "team-a new"}], [{"webhook_id": "p56", "name": "team-a audit"}],
+        [{"webhook_id": "p57", "name": "team-a stale"}])
+    assert len(pool.webhooks) == 58 and all(("p%02d" % number) in pool.webhooks for number in range(55))
+    code, again = run(webhooks=SET, **SCOPE)
+    assert code == 0 and again["changed"] is False and again["diff"] == []
+    assert pool.names()[6:] == ["list-webhooks", "list-webhooks"]
+    assert (again["created"], again["updated"], again["deleted"]) == ([], [], [])
+
+
+def test_the_diff_shows_every_change_and_no_secret(pool):
+    code, result = run(webhooks=SET, **SCOPE)
+    headers = [change["before_header"] for change in result["diff"]]
+    assert headers == ["update of webhook 'team-a audit' (p56) (webhooks[1])",
+                       "create of webhook 'team-a new' (webhooks[2])",
+                       "delete of webhook 'team-a stale' (p57) (purge)"]
+    assert result["diff"][1] == dict(result["results"][2]["diff"], before_header=headers[1], after_header=headers[1])
+    assert result["diff"][1]["after"]["secret"] == SECRET_CHANGED and result["diff"][2]["after"] == {}
+    code, result = run(diff=False, webhooks=SET, **SCOPE)
+    assert "diff" not in result and not any("diff" in entry for entry in result["results"])
+
+
+def test_check_mode_gives_the_whole_plan_of_the_real_run_and_writes_nothing(mocked):
+    checked = FakeGenAuth(mocked, POOL)
+    code, predicted = run(check=True, webhooks=SET, **SCOPE)
+    assert code == 0 and checked.writes() == []
+    mocked.reset()
+    FakeGenAuth(mocked, POOL)
+    code, done = run(webhooks=SET, **SCOPE)
+    assert predicted["created"] == [{"webhook_id": None, "name": "team-a new"}]  # no id before it exists
+    predicted["created"][0]["webhook_id"] = predicted["results"][2]["webhook_id"] = "new1"
+    predicted["results"][2]["webhook"]["webhookId"] = "new1"
+    for entry in predicted["results"] + done["results"]:  # what only GenAuth fills in
+        for stamp in ("createdAt", "updatedAt"):
+            entry["webhook"].pop(stamp, None)
+    for key in ("changed", "results", "created", "updated", "deleted", "diff"):
+        assert predicted[key] == done[key], key
+
+
+def test_without_purge_or_outside_purge_names_nothing_undeclared_is_deleted(pool):
+    code, result = run(webhooks=SET)
+    assert code == 0 and result["deleted"] == [] and "p57" in pool.webhooks
+    code, result = run(webhooks=[dict(name="other 00", state="absent")], purge=True, purge_names=["nobody *"])
+    assert code == 0 and pool.writes()[-1] == ("delete-webhook", {"webhookIds": ["p00"]})
+    assert result["deleted"] == [{"webhook_id": "p00", "name": "other 00"}] and len(pool.webhooks) == 58
+
+
+def test_purge_alone_deletes_every_webhook_the_set_does_not_declare(pool):
+    code, result = run(webhooks=SET[:1], purge=True)
+    assert code == 0 and [name for name, dummy in pool.writes()] == ["delete-webhook"] * 57
+    assert list(pool.webhooks) == ["p55"] and len(result["deleted"]) == 57
+
+
+def test_a_write_that_fails_leaves_the_others_done_and_a_rerun_converges(pool):
+    pool.failing = {"update-webhook": {"p56"}}
+    code, result = run(webhooks=SET, concurrency=1, **SCOPE)
+    assert code == 1 and result["changed"] is True
+    assert result["msg"].startswith("1 of 3 writes failed: update of webhook 'team-a audit' (p56) (webhooks[1]): ")
+    assert "running the task again makes the rest" in result["msg"]
+    failed = result["results"][1]
+    assert failed["failed"] is True and failed["changed"] is False and failed["status_code"] == 500
+    assert failed["webhook"]["enabled"] is False and failed["diff"]["before"] == failed["diff"]["after"]
+    assert result["updated"] == [] and [hook["name"] for hook in result["created"] + result["deleted"]] == [
+        "team-a new", "team-a stale"]
+    code, rerun = run(webhooks=SET, **SCOPE)
+    assert code == 0 and rerun["updated"] == [{"webhook_id": "p56", "name": "team-a audit"}]
+    assert rerun["created"] == rerun["deleted"] == [] and len(pool.writes()) == 4
+    code, again = run(webhooks=SET, **SCOPE)
+    assert again["changed"] is False and len(pool.writes()) == 4
+
+
+def test_a_name_that_genauth_holds_twice_fails_the_set_with_nothing_written(mocked):
+    fake = FakeGenAuth(mocked, POOL + [pool_hook(58, "team-a audit")])
+    code, result = run(webhooks=SET, **SCOPE)
+    assert code == 1 and fake.writes() == [] and "get-webhook-event-list" not in fake.names()
+    assert result["msg"] == (
+        "webhooks[1]: 2 webhooks are named 'team-a audit' (p56, p58): GenAuth does not keep names unique, so the "
+        "task cannot tell which one it declares. Give webhook_id to choose one (and remove or rename the others). "
+        "Nothing was changed.")
+
+
+def test_an_unknown_event_of_any_item_fails_the_set_with_nothing_written(pool):
+    code, result = run(webhooks=[SET[0], dict(SET[2], events=["logn"])], **SCOPE)
+    assert code == 1 and pool.writes() == []
+    assert result["msg"].startswith("Invalid options: webhooks[1]['events']: unknown event 'logn' (did you mean 'login'")
+
+
+@pytest.mark.parametrize("shown", ["", "********"])
+def test_update_secret_of_a_set_is_each_item_s_else_the_task_s(mocked, shown):
+    fake = FakeGenAuth(mocked, POOL[55:57], mask_secrets=shown or None)
+    declared = [dict(name="team-a deploys", secret=NEW_SECRET), dict(name="team-a audit", secret=NEW_SECRET,
+                                                                     update_secret="always")]
+    code, result = run(webhooks=declared, update_secret="on_create")
+    expected = [("update-webhook", {"webhookId": "p56", "secret": NEW_SECRET})]
+    if not shown:  # GenAuth shows the secret: compared, whatever update_secret says
+        expected.insert(0, ("update-webhook", {"webhookId": "p55", "secret": NEW_SECRET}))
+    assert code == 0 and sorted(fake.writes(), key=repr) == sorted(expected, key=repr)
+
+
+def test_state_of_a_set_is_each_item_s_else_the_task_s(pool):
+    code, result = run(webhooks=[dict(name="team-a stale"), dict(name="team-a audit", state="present")],
+                       state="absent")
+    assert code == 0 and pool.writes() == [("delete-webhook", {"webhookIds": ["p57"]})]
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(webhooks=[dict(name="a", url="https://a.example/", events=["test"]), dict(name="a")]),
+     "webhooks[1]['name']: repeats webhooks[0]['name'] ('a'): declare each webhook once"),
+    (dict(webhooks=[dict(url="https://a.example/")]), "one of the following is required: webhook_id, name"),
+    (dict(webhooks=[], name="a"), "parameters are mutually exclusive: name|webhooks"),
+    (dict(name="a", purge=True), "purge is True but all of the following are missing: webhooks"),
+    (dict(webhooks=[], purge_names=["a*"]), "purge_names: narrows what purge deletes and deletes nothing itself"),
+    (dict(webhooks=[], purge=True, purge_names=[]), "purge_names: must list at least one name pattern"),
+    (dict(webhooks=[], concurrency=0), "concurrency: must be between 1 and 32"),
+])
+def test_a_set_is_refused_before_any_call(mocked, pool, args, message):
+    code, result = run(**args)
+    assert code == 1 and message in result["msg"] and len(mocked.calls) == 0
+
+
+def test_a_bug_in_one_write_is_reported_as_that_write_s_failure(pool, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(genauth_webhook.WebhookAPI, "update", broken)
+    code, result = run(webhooks=SET, **SCOPE)
+    assert code == 1 and "update of webhook 'team-a audit' (p56) (webhooks[1]): Unexpected RuntimeError: boom" in result["msg"]
+    assert result["results"][1]["failed"] is True and result["results"][1]["changed"] is False
+    assert [hook["name"] for hook in result["created"] + result["deleted"]] == ["team-a new", "team-a stale"]
