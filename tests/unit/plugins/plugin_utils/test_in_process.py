@@ -68,8 +68,8 @@ def action(resolved_action=TRIGGER, args=None, transport="local", environment=No
     (dict(resolved_action="ansible.builtin.uri"), {}, {}, "it is not a module of this collection"),
     (dict(load_name="community.general.chroot"), {}, {}, "its connection is community.general.chroot, not local"),
     (dict(timeout=30), {}, {}, "it sets timeout"),
-    (dict(), {"ansible_python_interpreter": "/usr/bin/python3"}, {}, "its Python is /usr/bin/python3, not the "
-                                                                       "controller's"),
+    (dict(), {"ansible_python_interpreter": "/usr/bin/python3"}, {},
+     "its Python is /usr/bin/python3, not the controller's"),
     (dict(), {"ansible_python_interpreter": sys.executable}, {}, None),
     (dict(), {"ansible_python_interpreter": "/venv/bin/python", "ansible_playbook_python": "/venv/bin/python"}, {},
      None),
