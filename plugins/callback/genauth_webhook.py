@@ -329,9 +329,7 @@ class CallbackModule(CallbackBase):
         such records only for its own configuration when a command starts (2.16) or after the next plugin other than a
         callback reads its options, under that plugin's name (2.19); so the callback shows its own, as ansible-core
         2.16 words them, and takes them out of the record."""
-        records = getattr(C.config, "DEPRECATED", None)
-        if not isinstance(records, list):
-            return
+        records = C.config.DEPRECATED
         kept, shown = [], set()
         for name, info in records:
             if isinstance(info, dict) and info.get("collection_name") == COLLECTION:

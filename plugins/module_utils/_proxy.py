@@ -158,6 +158,26 @@ def refused_tunnel(exc):
     return None
 
 
+def _while_tunnelling(exc):
+    """True when ``exc``, or an exception it wraps, was raised while the proxy was asked for a tunnel (urllib3's and
+    http.client's ``_tunnel``): the request itself was not sent yet. urllib3 calls a proxy that hangs up then, and a
+    server that hangs up after the tunnel carried the request, by the same name ("Unable to connect to proxy")."""
+    seen, stack = set(), [exc]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        trace = current.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code.co_name == "_tunnel":
+                return True
+            trace = trace.tb_next
+        stack.extend(current.args)
+        stack.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
+    return False
+
+
 def failure(route, endpoint, host, exc, reason):
     """The :class:`GenAuthError` for a transport exception that is the proxy's own doing, or None when it is not
     (the caller then reports it as it would without a proxy).
@@ -177,7 +197,18 @@ def failure(route, endpoint, host, exc, reason):
             "%s names it; if GenAuth is reachable without it, %s."
             % (route.describe(), endpoint, host, reason, route.where_to_fix(), route.bypass()),
             endpoint=endpoint.name, connect_failed=True)
+    if urlsplit(host).scheme == "https" and _while_tunnelling(exc):
+        return GenAuthError(
+            "%s did not open a tunnel to %s for %s: %s. Nothing reached GenAuth. Check that %s names a proxy that "
+            "tunnels HTTPS (CONNECT) and allows this host, and the proxy's own log; the call is retried as one whose "
+            "connection could not be made (see retries)."
+            % (_capitalised(route.describe()), host, endpoint, reason, route.where_to_fix()),
+            endpoint=endpoint.name, connect_failed=True)
     return None
+
+
+def _capitalised(text):
+    return text[:1].upper() + text[1:]
 
 
 def refusal(route, endpoint, host, status, reason):
@@ -199,5 +230,5 @@ def refusal(route, endpoint, host, status, reason):
         advice = "Check the proxy's settings in %s." % route.where_to_fix()
     return GenAuthError(
         "%s refused to carry the %s call to %s: %s. Nothing reached GenAuth. %s"
-        % (route.describe()[0].upper() + route.describe()[1:], endpoint, host, said, advice),
+        % (_capitalised(route.describe()), endpoint, host, said, advice),
         endpoint=endpoint.name, connect_failed=status in (502, 503, 504))

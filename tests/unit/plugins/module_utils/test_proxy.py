@@ -148,6 +148,8 @@ def test_the_credentials_of_a_proxy_are_what_is_secret_in_its_url():
     assert set(_proxy.credentials(WITH_CREDENTIALS)) == {
         "ci-bot:pr0xy%3Ap%40ss", "ci-bot:" + PASSWORD, "pr0xy%3Ap%40ss", PASSWORD}
     assert _proxy.credentials("http://proxy.example:3128") == [] and _proxy.credentials(None) == []
+    # A user name alone, as some proxies take a token for one.
+    assert set(_proxy.credentials("http://t0k%2Fen@proxy.example:3128")) == {"t0k%2Fen", "t0k/en"}
     assert _proxy.shown(WITH_CREDENTIALS) == "proxy.example:3128"
 
 
