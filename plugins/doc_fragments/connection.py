@@ -105,8 +105,8 @@ options:
       - How many times a failed call is retried, with exponential backoff and jitter, honouring
         C(Retry-After) (capped at 60 seconds). A warning is added for each retry.
       - Failures that prove the call was not processed are retried (the connection could not be made, to the API or
-        to the proxy; a proxy answered 502, 503 or 504 to the request for a tunnel to the API; or the server answered
-        429 or 503). A proxy that wants credentials (407) or forbids the host is not retried.
+        to the proxy; a proxy answered 502, 503 or 504 to the request for a tunnel to the API, or hung up on it; or
+        the server answered 429 or 503). A proxy that wants credentials (407) or forbids the host is not retried.
       - Calls that are safe to repeat (reading, updating or deleting a webhook, and getting a token) are also
         retried after a timeout or a dropped connection once the request was sent, and after HTTP 502 or 504.
       - Calls that are not (triggering or creating a webhook) never are, so a retry never repeats a trigger or
