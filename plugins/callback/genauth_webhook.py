@@ -24,7 +24,7 @@ description:
     C(host) (the controller's URL), from the job's extra vars (C(awx_job_id), C(awx_job_template_name), ... or their
     C(tower_) forms) and environment (E(JOB_ID), E(AWX_HOST)).
   - It goes through the collection's own client, as M(genauth.management.genauth_webhook_trigger) does, with the
-    same TLS verification, timeout, retry policy and token handling. It looks the webhook up first (C(GET
+    same TLS verification, proxies, timeout, retry policy and token handling. It looks the webhook up first (C(GET
     /api/v3/get-webhook)), so that the webhook's secret is masked if the subscriber echoes it; if the API will not
     describe the webhook (the access key may trigger but not read webhooks), the webhook is triggered all the same
     and the subscriber's answer is not shown.
@@ -33,15 +33,24 @@ description:
     each attempt of which takes at most O(timeout), from connecting to the last byte of the answer. The trigger is
     retried only when it was surely not processed; the token and the lookup, which are safe to repeat, also after a
     timeout, a dropped connection, 502 or 504; a call refused with 401 is repeated once with a new token.
-  - A send ends within (3 + O(retries)) × O(timeout) seconds in all, whatever the server does. Its calls, their
-    retries and the waits between them share that time, and no retry starts that could not end within it.
-    Lower O(timeout) and O(retries) to bound a send more tightly.
+  - One deadline, O(send_timeout), bounds the time a notice may add to a run, whatever the server or a proxy does.
+    The calls, their retries and the waits between them share it; an attempt gets what is left of it when that is
+    less than O(timeout), and no retry starts that could not end within it. A failed send says at C(-v) what its
+    attempts and waits were given.
   - Invalid or missing settings (no O(webhook_id), no credentials, a bad value) are reported as one warning when the
     run starts, and nothing is sent.
   - What the subscriber answered is shown at C(-v), with every secret masked; the body sent is shown at C(-vvv).
     The access key secret, the tokens and the webhook's secret never appear in the output, at any verbosity.
   - Credentials set in C(ansible.cfg) win over the other kind found in the environment, as a task's do for the
     modules.
+  - The settings the modules also read from the environment have the same names here (E(GENAUTH_HOST), the
+    credentials, E(GENAUTH_VALIDATE_CERTS), E(GENAUTH_CA_PATH), E(GENAUTH_USE_PROXY), E(GENAUTH_PROXY_URL)), and an
+    empty variable counts as not set, as for the modules. E(GENAUTH_CALLBACK_VALIDATE_CERTS) and
+    E(GENAUTH_CALLBACK_CA_PATH), the names this plugin read before, are deprecated; they are still read, with a
+    deprecation warning, and the new name wins when both are set.
+  - The calls go through the proxy that the controller's environment names (E(HTTPS_PROXY) for an https host,
+    E(HTTP_PROXY), E(ALL_PROXY), bypassed for the hosts in E(NO_PROXY)), unless O(proxy_url) or O(use_proxy) say
+    otherwise.
 requirements:
   - Enabled with C(callbacks_enabled) in C(ansible.cfg) or C(ANSIBLE_CALLBACKS_ENABLED) in the environment.
 extends_documentation_fragment:
@@ -82,6 +91,18 @@ options:
     ini:
       - section: callback_genauth_webhook
         key: enable_from_environment
+  send_timeout:
+    description:
+      - The most seconds one notice may add to the run, its calls (the token, the lookup, the trigger), their
+        retries and the waits between them included.
+      - Must be greater than V(0) and at most V(3600).
+    type: float
+    default: 60
+    env:
+      - name: GENAUTH_CALLBACK_SEND_TIMEOUT
+    ini:
+      - section: callback_genauth_webhook
+        key: send_timeout
   event:
     description:
       - The value of C(event) in the request body, for subscribers that receive several kinds of notices.
@@ -140,7 +161,9 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.genauth.management.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, client_from_options
-from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
+from ansible_collections.genauth.management.plugins.module_utils._connection import (
+    CREDENTIAL_VARIABLES, SETTING_VARIABLES, argument_spec,
+)
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets, printable
 from ansible_collections.genauth.management.plugins.module_utils._options import (
@@ -148,7 +171,7 @@ from ansible_collections.genauth.management.plugins.module_utils._options import
 )
 from ansible_collections.genauth.management.plugins.module_utils._trigger import body_for_subscriber, look_up, trigger
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
-    VOLUPTUOUS_IMPORT_ERROR, InvalidOptions, build_schema, identifier, validate,
+    VOLUPTUOUS_IMPORT_ERROR, Bounds, InvalidOptions, build_schema, identifier, seconds, validate,
 )
 from ansible_collections.genauth.management.plugins.module_utils._webhooks import WebhookAPI
 
@@ -167,17 +190,15 @@ AWX_EXTRA_VARS = (
     ("workflow_job_id", ("awx_workflow_job_id", "tower_workflow_job_id")),
     ("workflow_job_name", ("awx_workflow_job_name", "tower_workflow_job_name")),
 )
-# The calls of a send (token, lookup, trigger): with one timeout each and one more per retry, its time limit.
-SEND_CALLS = 3
-
-
-def send_time_limit(timeout, retries):
-    """The most seconds a send may take, waits and retries included (see DOCUMENTATION)."""
-    return (SEND_CALLS + retries) * timeout
-
+# The most seconds one send may take in all (send_timeout).
+SEND_TIMEOUT = Bounds(low=0, high=3600, default=60.0)
+COLLECTION = "genauth.management"
 
 # The rules of the callback's own options, beside the shared connection rules.
-RULES = {"webhook_id": identifier, "event": identifier}
+RULES = {"webhook_id": identifier, "event": identifier, "send_timeout": seconds(SEND_TIMEOUT)}
+# The options whose origin matters: the credentials (configured ones win over the environment's other kind) and the
+# settings an empty variable leaves unset.
+_ORIGINS_NEEDED = tuple(option for option, dummy in CREDENTIAL_VARIABLES + SETTING_VARIABLES)
 
 
 def utc_timestamp(seconds):
@@ -269,10 +290,12 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = PLUGIN
     CALLBACK_NEEDS_ENABLED = True
 
-    def __init__(self, display=None, options=None, environ=None, clock=time.time, monotonic=time.monotonic):
+    def __init__(self, display=None, options=None, environ=None, clock=time.time, monotonic=time.monotonic,
+                 sleep=time.sleep):
         self._environ = os.environ if environ is None else environ
         self._clock = clock
         self._monotonic = monotonic
+        self._sleep = sleep
         self._secrets = Secrets()
         self._settings = None  # the checked options; None while nothing is to be sent
         self._client = None
@@ -291,15 +314,40 @@ class CallbackModule(CallbackBase):
             super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
         except AnsibleError as exc:
             # A required option left out, a value of the wrong type or not among the choices.
-            self.configure(None, None, problem=str(exc), gate=self._configured_gate(direct))
+            gate = self._configured_gate(direct)
+            self._report_deprecated_names()
+            self.configure(None, None, problem=str(exc), gate=gate)
         else:
-            self.configure(self._plugin_options, self._credential_origins(direct))
+            origins = self._option_origins(direct)
+            self._report_deprecated_names()
+            self.configure(self._plugin_options, origins)
 
-    def _credential_origins(self, direct):
-        """Where each credential option came from (``env: NAME``, a file, ...). ansible-core before 2.18 keeps no
-        origins for callbacks, so they are asked for one by one."""
+    def _report_deprecated_names(self):
+        """Show, once, each deprecated name of this plugin's options that the configuration used.
+
+        ansible-core records it (``C.config.DEPRECATED``, from the ``deprecated`` entries of DOCUMENTATION) but shows
+        such records only for its own configuration when a command starts (2.16) or after the next plugin other than a
+        callback reads its options, under that plugin's name (2.19); so the callback shows its own, as ansible-core
+        2.16 words them, and takes them out of the record."""
+        records = C.config.DEPRECATED
+        kept, shown = [], set()
+        for name, info in records:
+            if isinstance(info, dict) and info.get("collection_name") == COLLECTION:
+                if name in shown:
+                    continue  # recorded again when an option's origin was asked for
+                shown.add(name)
+                alternatives = ", use %s instead" % info["alternatives"] if info.get("alternatives") else ""
+                self._display.deprecated("%s option, %s%s" % (name, info.get("why", "deprecated"), alternatives),
+                                         version=info.get("version"), collection_name=COLLECTION)
+            else:
+                kept.append((name, info))
+        records[:] = kept
+
+    def _option_origins(self, direct):
+        """Where each option of _ORIGINS_NEEDED came from (``env: NAME``, a file, ...). ansible-core before 2.18 keeps
+        no origins for callbacks, so they are asked for one by one."""
         origins = dict(getattr(self, "_origins", None) or {})
-        for option, dummy in CREDENTIAL_VARIABLES:
+        for option in _ORIGINS_NEEDED:
             if option not in origins:
                 try:
                     origins[option] = C.config.get_config_value_and_origin(
@@ -342,6 +390,13 @@ class CallbackModule(CallbackBase):
         for option, dummy in CREDENTIAL_VARIABLES:
             if str((origins or {}).get(option, "")).startswith("env:"):
                 params[option] = None
+        # As for a module: a setting's variable that is set but empty counts as not set (Ansible would read an
+        # empty GENAUTH_VALIDATE_CERTS as false, and an empty GENAUTH_CA_PATH as the current directory).
+        spec = argument_spec()
+        for option, dummy in SETTING_VARIABLES:
+            origin = str((origins or {}).get(option, ""))
+            if origin.startswith("env:") and self._environ.get(origin[4:].strip()) == "":
+                params[option] = spec[option].get("default")
         for option in ("access_key_secret", "access_token"):
             self._add_secret(params.get(option))
         try:
@@ -354,7 +409,7 @@ class CallbackModule(CallbackBase):
             return
         # Built now, so that what is unsafe about the transport is said at start-up.
         self._client = client_from_options(settings, self._client_warning, self._add_secret, user_agent(),
-                                           secrets=self._secrets)
+                                           secrets=self._secrets, clock=self._monotonic, sleep=self._sleep)
         self._settings = settings
 
     def _warn_setup(self, problem):
@@ -422,8 +477,11 @@ class CallbackModule(CallbackBase):
         self._display.vvv("%s: sending to webhook %s: %s" % (PLUGIN, webhook_id, self._mask(json.dumps(body))))
         self._sending = True
         try:
-            with self._client.time_limit(send_time_limit(self._settings["timeout"], self._settings["retries"])):
+            with self._client.time_limit(self._settings["send_timeout"]):
                 result, hidden = self._look_up_and_trigger(webhook_id, body)
+        except GenAuthError:
+            self._display.v(self._mask("%s: %s" % (PLUGIN, describe_budget(self._client.budget))))
+            raise
         finally:
             self._sending = False
             self._client.close()
@@ -476,6 +534,21 @@ class CallbackModule(CallbackBase):
             self._display.v(self._mask("%s: %s" % (PLUGIN, msg)))
         else:
             self._warning(msg)
+
+
+def _seconds(values):
+    shown = ["%g" % round(value, 3) for value in values]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)
+
+
+def describe_budget(budget):
+    """What a send's attempts and waits were given (``_client.SendBudget``), within send_timeout."""
+    if not budget.attempts:
+        return "the send made no attempt."
+    waits = ", and waited %s s between them" % _seconds(budget.waits) if budget.waits else ""
+    return ("the send made %d attempt%s, given %s s%s: %g s in all, of the send_timeout of %g s."
+            % (len(budget.attempts), "" if len(budget.attempts) == 1 else "s", _seconds(s for d, s in budget.attempts),
+               waits, round(budget.given, 3), budget.seconds))
 
 
 class _Context(object):

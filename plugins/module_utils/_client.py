@@ -31,6 +31,7 @@ from ansible_collections.genauth.management.plugins.module_utils._envelope impor
 )
 from ansible_collections.genauth.management.plugins.module_utils._errors import GenAuthError
 from ansible_collections.genauth.management.plugins.module_utils._masking import Secrets
+from ansible_collections.genauth.management.plugins.module_utils import _proxy
 from ansible_collections.genauth.management.plugins.module_utils._retry import RetryPolicy, connection_never_made
 from ansible_collections.genauth.management.plugins.module_utils._transport import (
     ACCEPT_ENCODING, AnswerTooLarge, Deadline, UnreadableEncoding, WatchedAdapter, read_answer,
@@ -90,13 +91,16 @@ class GenAuthClient(object):
     :param secrets: a ``_masking.Secrets`` of everything to mask in the texts quoted from answers; the caller
         adds what it learns (a webhook's secret), the client the tokens it fetches.
     :param clock: ``time.monotonic``, replaceable in tests.
+    :param proxies: ``_proxy.proxies()``: the proxy the task chose, no proxy at all, or None for the environment's
+        (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, as requests reads them). The proxy's
+        credentials are added to ``secrets``.
 
     One client may be shared by several threads (see ``_parallel``): they share the token and the connections.
     """
 
     def __init__(self, host, auth, userpool_id=None, validate_certs=True, ca_path=None, timeout=TIMEOUT.default,
                  retry_policy=None, user_agent=None, warn=None, sleep=time.sleep, pool_size=None, secrets=None,
-                 clock=time.monotonic, session=None):
+                 clock=time.monotonic, session=None, proxies=None):
         self.host = host
         self._auth = auth
         self._userpool_id = userpool_id
@@ -107,8 +111,14 @@ class GenAuthClient(object):
         self._sleep = sleep
         self._clock = clock
         self.secrets = secrets if secrets is not None else Secrets()
+        self._proxies = proxies
+        self.route = _proxy.Route(host + API_PREFIX, proxies)
+        for value in self.route.secrets:
+            self.secrets.add(value)
         # When set (time_limit), the monotonic time by which every call of this client must be over.
         self._ends = None
+        # What the calls of the last time limit were given (a SendBudget), once one was set.
+        self.budget = None
         # Whether the session serves later runs too (SHARED): then closing the client leaves it open.
         self.shared = False
         if session is not None:  # handed over by an earlier run, set up as this one would be
@@ -148,8 +158,9 @@ class GenAuthClient(object):
     def time_limit(self, seconds):
         """Within the block, every call (its attempts, the waits between them, a token it needs) ends within
         ``seconds`` in all: an attempt gets what is left of them if that is less than ``timeout``, and no retry
-        starts that could not end in time."""
+        starts that could not end in time. ``budget`` then records what each attempt and wait was given."""
         self._ends = self._clock() + seconds
+        self.budget = SendBudget(seconds)
         try:
             yield self
         finally:
@@ -218,8 +229,11 @@ class GenAuthClient(object):
     def _with_retries(self, endpoint, params, json, headers, label=None):
         attempt = 0
         while True:
+            seconds = self._time_left(endpoint)
+            if self._ends is not None:
+                self.budget.attempts.append((endpoint.name, seconds))
             try:
-                return self._send(endpoint, params, json, headers, self._time_left(endpoint))
+                return self._send(endpoint, params, json, headers, seconds)
             except GenAuthError as error:
                 delay = self._policy.delay_before_retry(error, attempt, endpoint.idempotent)
                 if delay is None:
@@ -231,6 +245,8 @@ class GenAuthClient(object):
                 attempt += 1
                 self._warn("GenAuth %s: retry %d of %d in %.1f s after: %s"
                            % (label or endpoint.name, attempt, self._policy.retries, delay, error.msg))
+                if self._ends is not None:
+                    self.budget.waits.append(delay)
                 self._sleep(delay)
 
     def _send(self, endpoint, params, json, headers, seconds):
@@ -241,7 +257,7 @@ class GenAuthClient(object):
             with deadline:
                 response = self._session.request(
                     endpoint.method, url, params=params, json=json, headers=headers, verify=self._verify,
-                    timeout=(seconds, seconds), stream=True,
+                    timeout=(seconds, seconds), stream=True, proxies=self._request_proxies(),
                     # A redirect would turn the POST into a GET and could carry the token elsewhere: report it.
                     allow_redirects=False,
                 )
@@ -252,10 +268,15 @@ class GenAuthClient(object):
         except requests.exceptions.SSLError as exc:
             if deadline.expired:
                 raise self._timeout_error(endpoint, seconds)
+            through = ""
+            if self.route.proxy:
+                through = (" The calls go through %s: a proxy that inspects TLS signs what it forwards with a CA of "
+                           "its own, which is then the CA to give in ca_path." % self.route.describe())
             raise GenAuthError(
                 "TLS failure talking to %s for %s: %s. If the server uses a private CA, set ca_path to its CA "
-                "bundle; validate_certs=false turns verification off, which is only fit for tests."
-                % (self.host, endpoint, self.secrets.shown(_innermost_reason(exc), 300)), endpoint=endpoint.name)
+                "bundle; validate_certs=false turns verification off, which is only fit for tests.%s"
+                % (self.host, endpoint, self.secrets.shown(_innermost_reason(exc), 300), through),
+                endpoint=endpoint.name)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError) as exc:
             # Raised while building the request, before anything is sent. The exception's text may quote a
             # header value (the token), so it is not repeated.
@@ -272,7 +293,15 @@ class GenAuthClient(object):
             if deadline.expired:
                 raise self._timeout_error(endpoint, seconds)
             raise self._transport_error(endpoint, exc, seconds)
+        if response.status_code == 407 and self.route.proxy:
+            # Only a proxy asks for its own credentials: for an http host, it answers the request itself.
+            raise _proxy.refusal(self.route, endpoint, self.host, 407, self.secrets.shown(response.reason, 100))
         return parse_response(endpoint, response.status_code, response.reason, response.headers, text, self.secrets)
+
+    def _request_proxies(self):
+        # A copy for each request: requests adds the environment's proxies to the dict it is given, and threads share
+        # the client.
+        return dict(self._proxies) if self._proxies is not None else None
 
     def _too_large(self, endpoint, response, exc):
         declared = " (it declared %d bytes)" % exc.declared if exc.declared else ""
@@ -291,6 +320,9 @@ class GenAuthClient(object):
 
     def _transport_error(self, endpoint, exc, seconds):
         reason = self.secrets.shown(_innermost_reason(exc), 300)
+        proxy_error = _proxy.failure(self.route, endpoint, self.host, exc, reason)
+        if proxy_error is not None:
+            return proxy_error
         if connection_never_made(exc):
             return GenAuthError(
                 "Could not connect to %s for %s: %s. Check host (GENAUTH_HOST), the network and any proxy settings."
@@ -302,6 +334,22 @@ class GenAuthClient(object):
             what = "the connection broke before the answer arrived (%s)" % reason
         return GenAuthError("GenAuth %s at %s failed: %s. %s" % (endpoint, self.host, what, _advice(endpoint)),
                             endpoint=endpoint.name, no_answer=True)
+
+
+class SendBudget(object):
+    """What the calls within one ``GenAuthClient.time_limit`` of ``seconds`` were given: each attempt's seconds
+    (``attempts``, as (endpoint name, seconds)) and each wait between attempts (``waits``), in order."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.attempts = []
+        self.waits = []
+
+    @property
+    def given(self):
+        """The seconds the attempts and the waits were given in all: what the send took, at most, when every
+        attempt ran until its timeout (an API that never answers)."""
+        return sum(seconds for dummy, seconds in self.attempts) + sum(self.waits)
 
 
 def _advice(endpoint):
@@ -336,7 +384,8 @@ def auth_from_options(options, warn, on_secret):
     return TokenWithKeyPair(options["access_token"], key_pair, warn=warn)
 
 
-def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None, secrets=None, share=True):
+def client_from_options(options, warn, on_secret, user_agent=None, pool_size=None, secrets=None, share=True,
+                        clock=time.monotonic, sleep=time.sleep):
     """The :class:`GenAuthClient` for checked shared options: the one place that turns them into a client, for
     every module (``_module.GenAuthModule.client``) and any other plugin.
 
@@ -345,9 +394,10 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
     :param on_secret: called with each secret the client learns (a fetched token), to be masked from then on.
     :param pool_size: the most calls the caller makes at once (see ``_parallel``).
     :param secrets: the caller's ``_masking.Secrets``, shared with the client so that every text quoted from an
-        answer is masked with all the caller knows; the credentials are added to it.
+        answer is masked with all the caller knows; the credentials are added to it, and the proxy's.
     :param share: whether the client may take over and hand on the session and token of another run with the
         same connection options (``SHARED``); False to fetch a token of its own.
+    :param clock: ``time.monotonic`` and ``sleep`` ``time.sleep``, as for :class:`GenAuthClient`.
     """
     for warning in transport_warnings(options):
         warn(warning)
@@ -377,7 +427,13 @@ def client_from_options(options, warn, on_secret, user_agent=None, pool_size=Non
         pool_size=pool_size,
         secrets=secrets,
         session=session,
+        proxies=_proxy.proxies(options),
+        clock=clock,
+        sleep=sleep,
     )
+    # The proxy's credentials (from proxy_url or the environment) are masked wherever the caller masks secrets.
+    for value in client.route.secrets:
+        on_secret(value)
     if key:
         client.shared = True
         SHARED[key] = (client.session, auth)

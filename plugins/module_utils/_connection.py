@@ -17,7 +17,9 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ansible_collections.genauth.management.plugins.module_utils._proxy import proxy_url
 from ansible_collections.genauth.management.plugins.module_utils._validation import (
     Bounds, given_as_string, has_space_or_control, header_safe_identifier, is_header_safe, reject, seconds, whole_number,
 )
@@ -33,6 +35,29 @@ CREDENTIAL_VARIABLES = (
     ("access_key_secret", "GENAUTH_ACCESS_KEY_SECRET"),
     ("access_token", "GENAUTH_ACCESS_TOKEN"),
 )
+# The other options the environment may set, each under one name that the modules (their fallback) and the
+# genauth_webhook callback (its configuration) read alike. host keeps Ansible's own fallback, so an empty GENAUTH_HOST
+# is refused rather than replaced by the default host; for these, a variable set to an empty string counts as not set
+# (AWX injects one for a credential field left empty).
+SETTING_VARIABLES = (
+    ("validate_certs", "GENAUTH_VALIDATE_CERTS"),
+    ("ca_path", "GENAUTH_CA_PATH"),
+    ("use_proxy", "GENAUTH_USE_PROXY"),
+    ("proxy_url", "GENAUTH_PROXY_URL"),
+)
+
+
+def set_in_environment(*names, **kwargs):
+    """An Ansible fallback: the first of ``names`` set to a non-empty value in the environment."""
+    environ = kwargs.get("environ", os.environ)
+    for name in names:
+        if environ.get(name):
+            return environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def _from(option):
+    return (set_in_environment, [dict(SETTING_VARIABLES)[option]])
 
 
 def argument_spec(**module_options):
@@ -44,8 +69,11 @@ def argument_spec(**module_options):
         access_key_secret=dict(type="str", no_log=True),
         access_token=dict(type="str", no_log=True),
         userpool_id=dict(type="raw"),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
+        validate_certs=dict(type="bool", default=True, fallback=_from("validate_certs")),
+        ca_path=dict(type="path", fallback=_from("ca_path")),
+        use_proxy=dict(type="bool", default=True, fallback=_from("use_proxy")),
+        # It may hold the proxy's password: hidden whole, wherever Ansible shows the task's options.
+        proxy_url=dict(type="str", no_log=True, fallback=_from("proxy_url")),
         timeout=dict(type="float", default=TIMEOUT.default),
         retries=dict(type="int", default=RETRIES.default),
     )
@@ -107,6 +135,8 @@ def token_text(value):
 
 
 def existing_path(value):
+    if value == "":
+        return None  # an empty path is no path, as an empty GENAUTH_CA_PATH is
     if not os.path.exists(value):
         reject("%s does not exist" % value)
     return value
@@ -132,6 +162,7 @@ RULES = {
     "userpool_id": header_safe_identifier,
     "access_token": token_text,
     "ca_path": existing_path,
+    "proxy_url": proxy_url,
     "timeout": seconds(TIMEOUT),
     "retries": whole_number(RETRIES),
 }

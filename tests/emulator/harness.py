@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +64,40 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class SilentServer:
+    """A loopback port that accepts every connection and never answers, as an API that hangs does; for the time of a
+    ``with`` block. ``connections`` counts what it accepted."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.port = self._listener.getsockname()[1]
+        self.connections = 0
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> "SilentServer":
+        self._thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, dummy = self._listener.accept()
+            except OSError:  # a timeout: look at the stop flag again
+                continue
+            self.connections += 1
+            self._held.append(conn)
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()
+        for conn in self._held:
+            conn.close()
 
 
 class _ControlClient:
@@ -311,14 +346,16 @@ class SecretScan:
     fields of ALLOWED_IN_BODY.
     """
 
-    def __init__(self, servers: Servers):
-        self.servers = servers
+    def __init__(self, servers: Servers, extra: dict[str, str] | None = None):
+        self.servers, self.extra = servers, dict(extra or {})
 
     def secrets(self) -> dict[str, str]:
-        """label -> value of everything that must stay hidden."""
+        """label -> value of everything that must stay hidden: the servers' secrets, and ``extra`` (a proxy's
+        credentials), which no request may carry either."""
         servers = self.servers
-        found = {"access_key_secret": servers.access_key_secret,
-                 "other_access_key_secret": servers.other_access_key_secret}
+        found = dict(self.extra)
+        found.update({"access_key_secret": servers.access_key_secret,
+                      "other_access_key_secret": servers.other_access_key_secret})
         found.update({f"webhook_secret[{name}]": secret for name, secret in servers.webhook_secrets.items()})
         found.update({f"declared_secret[{name}]": secret for name, secret in servers.declared_secrets.items()})
         found.update({f"token#{number}": token for number, token in enumerate(servers.emulator.issued_tokens())})

@@ -19,6 +19,7 @@ import uuid
 import pytest
 
 from tests import guarantees
+from tests.emulator.forwarding_proxy import ForwardingProxy
 from tests.emulator.harness import SecretScan, install_collection
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -95,6 +96,8 @@ class Ansible(object):
         self.servers = servers
         self.tmp_path = tmp_path
         self.extra_env = extra_env or {}
+        # label -> value of secrets beside the servers' that the scan looks for (a proxy's credentials).
+        self.extra_secrets = {}
 
     def env(self, overrides=None):
         env = dict(os.environ)
@@ -152,7 +155,7 @@ class Ansible(object):
 
     def scan(self, runs, verbosity):
         """Fail unless the runs and everything the emulator received keep every secret hidden."""
-        assert_no_secret_leaked(self.servers, runs)
+        assert_no_secret_leaked(self.servers, runs, self.extra_secrets)
         for dummy in runs:
             guarantees.record_scan(verbosity)
 
@@ -164,13 +167,14 @@ class Ansible(object):
         return self.playbook("trigger.yml", extra_vars=extra, **kwargs)
 
 
-def assert_no_secret_leaked(servers, runs):
-    """No secret in any run's output or registered result, nor out of place in what the module sent."""
+def assert_no_secret_leaked(servers, runs, extra=None):
+    """No secret in any run's output or registered result, nor out of place in what the module sent; ``extra`` adds
+    secrets of the test's own (label -> value)."""
     texts = {}
     for number, run in enumerate(runs):
         texts["output of run %d" % number] = run.output
         texts["registered result of run %d" % number] = run.result_text
-    leaks = SecretScan(servers).leaks(texts)
+    leaks = SecretScan(servers, extra).leaks(texts)
     assert not leaks, "secrets leaked: %s" % "; ".join(leaks)
 
 
@@ -188,3 +192,17 @@ def ansible(collections_path, fresh, tmp_path, module_coverage):
 @pytest.fixture
 def tls_ansible(collections_path, fresh_tls, tmp_path, module_coverage):
     return Ansible(collections_path, fresh_tls, tmp_path, module_coverage)
+
+
+@pytest.fixture(scope="module")
+def forwarding_proxy(tmp_path_factory):
+    """A real forwarding proxy (proxy.py) on loopback that wants credentials: one process for a test module."""
+    with ForwardingProxy(tmp_path_factory.mktemp("proxy")) as running:
+        yield running
+
+
+@pytest.fixture
+def proxy(forwarding_proxy):
+    """The module's proxy, its log read from this test on."""
+    forwarding_proxy.mark()
+    return forwarding_proxy

@@ -5,9 +5,11 @@ Each run is at -vvvv and scanned for secrets by the conftest. What the callback 
 the stats, every message) is tests/unit/plugins/callback/test_genauth_webhook_callback.py's.
 """
 
+import re
+
 import pytest
 
-from tests.emulator.harness import closed_port
+from tests.emulator.harness import SilentServer, closed_port
 
 PLUGIN = "genauth.management.genauth_webhook"
 PLAYBOOK = "callback_run.yml"
@@ -91,23 +93,49 @@ def test_enable_from_environment_sends_only_when_the_variable_is_true(callback):
     assert callback.one_notice(run)["status"] == "successful"
 
 
-@pytest.mark.parametrize("fault", ["refused", "no answer"])
-def test_an_api_that_is_down_is_one_warning_and_the_exit_code_is_unchanged(callback, fault):
+def test_an_api_that_is_down_is_one_warning_and_the_exit_code_is_unchanged(callback):
     """Bounded by the configuration: one attempt (retries=0) of at most timeout=1 s for each call."""
     baseline = callback.run(hosts=None, enabled=False, scan=False)
-    bound = dict(GENAUTH_CALLBACK_TIMEOUT="1", GENAUTH_CALLBACK_RETRIES="0")
-    if fault == "refused":
-        bound["GENAUTH_HOST"] = "http://127.0.0.1:%d" % closed_port()
-        cause = "Could not connect to %s for get-management-token" % bound["GENAUTH_HOST"]
-    else:
-        callback.servers.emulator.add_fault("get-management-token", "delay", delay=4)
-        cause = "no answer within 1 s (timeout)"
+    bound = dict(GENAUTH_CALLBACK_TIMEOUT="1", GENAUTH_CALLBACK_RETRIES="0",
+                 GENAUTH_HOST="http://127.0.0.1:%d" % closed_port())
+    cause = "Could not connect to %s for get-management-token" % bound["GENAUTH_HOST"]
     run = callback.run(hosts=None, env=bound)
     assert run.rc == baseline.rc != 0, run.output
     (warning,) = plugin_warnings(run)
     assert warning.startswith("%s: the notice of this run was not sent: " % PLUGIN) and cause in warning, warning
     assert callback.notices() == ([], 0)
     assert ": retry " not in run.output
+
+
+# What a failed send says at -v of the time its attempts and waits were given (describe_budget).
+BUDGET = re.compile(r"the send made (\d+) attempts?, given ([\d., and]+) s(?:, and waited ([\d., and]+) s between "
+                    r"them)?: ([\d.]+) s in all, of the send_timeout of ([\d.]+) s\.")
+
+
+def seconds_in(text):
+    return [float(number) for number in re.findall(r"[\d.]+", text or "")]
+
+
+def test_an_api_that_never_answers_adds_at_most_send_timeout_to_the_run(callback):
+    """The API accepts every connection and never answers; the token call, safe to repeat, is retried as often as
+    send_timeout allows. Asserted from what the callback computed from its deadline, not from a clock: the time its
+    attempts (each cut off at what it was given) and waits were given is within send_timeout, and the API saw as many
+    attempts as the callback says it made. The run's exit code is the one it had without the callback."""
+    baseline = callback.run(hosts=None, enabled=False, scan=False)
+    with SilentServer() as api:
+        run = callback.run(hosts=None, env=dict(
+            GENAUTH_HOST="http://127.0.0.1:%d" % api.port, GENAUTH_CALLBACK_TIMEOUT="1",
+            GENAUTH_CALLBACK_RETRIES="3", GENAUTH_CALLBACK_SEND_TIMEOUT="2.5"))
+        attempts_seen = api.connections
+    assert run.rc == baseline.rc != 0, run.output
+    (warning,) = plugin_warnings(run)
+    assert warning.startswith("%s: the notice of this run was not sent: GenAuth get-management-token" % PLUGIN)
+    (account,) = BUDGET.findall(run.output)
+    attempts, given, waited, total, limit = int(account[0]), seconds_in(account[1]), seconds_in(account[2]), \
+        float(account[3]), float(account[4])
+    assert limit == 2.5 and len(given) == attempts == attempts_seen >= 2, run.output
+    assert all(seconds <= 1 for seconds in given) and len(waited) == attempts - 1
+    assert sum(given) + sum(waited) == pytest.approx(total, abs=0.01) and total <= limit
 
 
 def test_check_mode_sends_one_notice_that_says_so(callback):

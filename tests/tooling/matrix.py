@@ -24,7 +24,7 @@ from run_ansible_test import REPO_ROOT, find_python
 
 MIN_LINE = (2, 16)
 PYTHON_PREFERENCE = ("3.11", "3.12", "3.13")
-PACKAGES = ("requests", "voluptuous", "pytest", "responses", "trustme")
+PACKAGES = ("requests", "voluptuous", "pytest", "responses", "trustme", "proxy.py")
 CORE_OWNED_PINS = ("ansible-core", "resolvelib")
 MATRIX = os.path.join(REPO_ROOT, ".build", "matrix")
 

@@ -5,6 +5,7 @@ What a real ansible-playbook run sends and shows (the options read from the envi
 secret scan at -vvvv) is tests/integration/test_callback.py's.
 """
 
+import os
 import re
 import uuid
 from types import SimpleNamespace
@@ -14,11 +15,16 @@ import requests
 import yaml
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from ansible import constants as C
 from ansible.executor.stats import AggregateStats
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.genauth.management.plugins.callback import genauth_webhook
-from ansible_collections.genauth.management.plugins.module_utils._connection import CREDENTIAL_VARIABLES
+from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.genauth.management.plugins.module_utils._client import SendBudget
+from ansible_collections.genauth.management.plugins.module_utils._connection import (
+    CREDENTIAL_VARIABLES, SETTING_VARIABLES, argument_spec,
+)
 from ansible_collections.genauth.management.plugins.module_utils._trigger import MAX_BODY_BYTES
 from ansible_collections.genauth.management.tests.unit.helpers import (
     API, HOST, KEY_SECRET, TOKEN, WEBHOOK, Clock, calls_to, envelope,
@@ -32,7 +38,7 @@ ENV_ORIGINS = {"access_key_id": "env: GENAUTH_ACCESS_KEY_ID", "access_key_secret
 
 
 class FakeDisplay(object):
-    """Records what the plugin shows, by level: warning, v and vvv."""
+    """Records what the plugin shows, by level: warning, v, vvv and deprecated (the message and its arguments)."""
 
     verbosity = 0
 
@@ -40,6 +46,7 @@ class FakeDisplay(object):
         self.shown = []
         for level in ("warning", "v", "vvv"):
             setattr(self, level, lambda msg, level=level: self.shown.append((level, msg)))
+        self.deprecated = lambda msg, **kwargs: self.shown.append(("deprecated", (msg, kwargs)))
 
     def at(self, level):
         return [msg for shown_level, msg in self.shown if shown_level == level]
@@ -52,7 +59,8 @@ def options(**overrides):
     """Option values as Ansible's configuration hands them over (defaults included)."""
     values = dict(webhook_id="wh1", notify_on="always", enable_from_environment=None,
                   event=genauth_webhook.DEFAULT_EVENT, host=HOST, access_key_id="pool-1", access_key_secret=KEY_SECRET,
-                  access_token=None, userpool_id=None, validate_certs=True, ca_path=None, timeout=5.0, retries=0)
+                  access_token=None, userpool_id=None, validate_certs=True, ca_path=None, use_proxy=True, proxy_url=None,
+                  timeout=5.0, retries=0, send_timeout=genauth_webhook.SEND_TIMEOUT.default)
     values.update(overrides)
     return values
 
@@ -64,8 +72,9 @@ def callback(environ=None, opts=None, origins=None):
 
 
 def unconfigured(environ=None, clock=None):
-    """The plugin as Ansible loads it, before it is configured; its clocks are ``clock`` when one is given."""
-    clocks = dict(clock=clock, monotonic=clock) if clock else {}
+    """The plugin as Ansible loads it, before it is configured; its clocks are ``clock`` when one is given, and its
+    sleeps then move that clock on."""
+    clocks = dict(clock=clock, monotonic=clock, sleep=clock.sleep) if clock else {}
     plugin = genauth_webhook.CallbackModule(display=FakeDisplay(), environ=dict(environ or {}), **clocks)
     plugin._load_name = PLUGIN
     plugin.clock = clock
@@ -443,17 +452,143 @@ def test_the_callback_s_own_options_are_set_in_ini_and_environment():
     assert DOC["options"]["notify_on"]["choices"] == list(genauth_webhook.NOTIFY_ON)
 
 
-def test_the_connection_options_are_read_from_the_modules_variables():
-    """host and the credentials from the GENAUTH_* variables the modules read; every shared option settable."""
-    from ansible_collections.genauth.management.plugins.doc_fragments.connection import ModuleDocFragment
-    from ansible_collections.genauth.management.plugins.module_utils._connection import argument_spec
+WHERE = yaml.safe_load(ModuleDocFragment.CALLBACK)["options"]
+SHARED = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+MODULE_VARIABLES = dict(CREDENTIAL_VARIABLES + SETTING_VARIABLES, host=argument_spec()["host"]["fallback"][1][0])
 
-    where = yaml.safe_load(ModuleDocFragment.CALLBACK)["options"]
-    shared = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
-    assert set(where) == set(shared) == set(argument_spec())
-    module_variables = dict(CREDENTIAL_VARIABLES, host=argument_spec()["host"]["fallback"][1][0])
-    for name, spec in where.items():
+
+def test_the_connection_options_are_read_from_the_modules_variables():
+    """Every shared option settable; each that the modules read from the environment under the modules' one name,
+    which comes last so that it wins over the callback's former name (deprecated); the others under names of the
+    callback's own."""
+    assert set(WHERE) == set(SHARED) == set(argument_spec())
+    for name, spec in WHERE.items():
         assert spec["ini"] == [{"section": "callback_genauth_webhook", "key": name}], name
-        expected = module_variables.get(name, "GENAUTH_CALLBACK_" + name.upper())
-        assert [entry["name"] for entry in spec["env"]] == [expected], name
+        names = [entry["name"] for entry in spec["env"]]
+        if name not in MODULE_VARIABLES:
+            assert names == ["GENAUTH_CALLBACK_" + name.upper()], name
+            continue
+        assert names[-1] == MODULE_VARIABLES[name] and "deprecated" not in spec["env"][-1], name
+        for entry in spec["env"][:-1]:
+            assert entry["name"] == "GENAUTH_CALLBACK_" + name.upper()
+            assert entry["deprecated"]["alternatives"] == MODULE_VARIABLES[name]
+            assert entry["deprecated"]["collection_name"] == genauth_webhook.COLLECTION
     assert "genauth.management.connection.callback" in DOC["extends_documentation_fragment"]
+
+
+def configuration_of(monkeypatch, environ):
+    """What ansible-core's own configuration makes of ``environ`` for the callback's shared options, and what it
+    records as deprecated."""
+    definitions = dict((name, dict(SHARED[name], **WHERE[name])) for name in WHERE)
+    C.config.initialize_plugin_configuration_definitions("callback", "genauth_webhook_unit", definitions)
+    for dummy, variable in SETTING_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.delenv(variable.replace("GENAUTH_", "GENAUTH_CALLBACK_"), raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(C.config, "DEPRECATED", [])
+    value, origin = C.config.get_config_value_and_origin("ca_path", plugin_type="callback",
+                                                         plugin_name="genauth_webhook_unit")
+    return value, origin, [name for name, dummy in C.config.DEPRECATED]
+
+
+@pytest.mark.parametrize("environ, value, deprecated", [
+    ({"GENAUTH_CA_PATH": "/etc/new.pem"}, "/etc/new.pem", []),
+    ({"GENAUTH_CALLBACK_CA_PATH": "/etc/old.pem"}, "/etc/old.pem", ["GENAUTH_CALLBACK_CA_PATH"]),
+    ({"GENAUTH_CALLBACK_CA_PATH": "/etc/old.pem", "GENAUTH_CA_PATH": "/etc/new.pem"}, "/etc/new.pem",
+     ["GENAUTH_CALLBACK_CA_PATH"]),
+], ids=["new", "old", "both"])
+def test_ansible_core_reads_the_deprecated_name_and_lets_the_new_one_win(monkeypatch, environ, value, deprecated):
+    assert configuration_of(monkeypatch, environ) == (value, "env: " + (
+        "GENAUTH_CA_PATH" if "GENAUTH_CA_PATH" in environ else "GENAUTH_CALLBACK_CA_PATH"), deprecated)
+
+
+def test_a_deprecated_name_used_is_one_deprecation_warning_naming_the_collection(monkeypatch):
+    """ansible-core records it; the callback shows it once (ansible-core would not, or under another plugin's name)
+    and leaves the records of others alone."""
+    info = WHERE["ca_path"]["env"][0]["deprecated"]
+    other = ("DEFAULT_THING", {"why": "old", "version": "2.21", "collection_name": "ansible.builtin"})
+    records = [("GENAUTH_CALLBACK_CA_PATH", info), other, ("GENAUTH_CALLBACK_CA_PATH", info)]
+    monkeypatch.setattr(C.config, "DEPRECATED", records)
+    plugin = unconfigured()
+    plugin._report_deprecated_names()
+    assert plugin._display.shown == [("deprecated", (
+        "GENAUTH_CALLBACK_CA_PATH option, the modules and the callback read one name for each setting, use "
+        "GENAUTH_CA_PATH instead", {"version": info["version"], "collection_name": "genauth.management"}))]
+    assert C.config.DEPRECATED == [other]
+
+
+# ------------------------------------------------------------------------------------------ settings, proxies
+
+
+def test_a_setting_s_empty_variable_counts_as_not_set(api):
+    """Ansible reads an empty GENAUTH_VALIDATE_CERTS as false and an empty GENAUTH_CA_PATH as the current directory;
+    the callback, as the modules, takes each as not set, under its new name or its deprecated one."""
+    environ = dict.fromkeys(("GENAUTH_VALIDATE_CERTS", "GENAUTH_CALLBACK_CA_PATH", "GENAUTH_USE_PROXY",
+                             "GENAUTH_PROXY_URL"), "")
+    origins = dict((option, "env: " + variable) for option, variable in SETTING_VARIABLES)
+    origins["ca_path"] = "env: GENAUTH_CALLBACK_CA_PATH"
+    plugin = callback(environ=environ, origins=origins, opts=options(
+        validate_certs=False, ca_path=os.getcwd(), use_proxy=False, proxy_url=""))
+    assert plugin._display.at("warning") == []  # not "validate_certs is false"
+    settings = plugin._settings
+    assert (settings["validate_certs"], settings["ca_path"], settings["use_proxy"], settings["proxy_url"]) == (
+        True, None, True, None)
+    run(plugin)
+    assert triggers(api)[0].request.req_kwargs["verify"] not in (False, os.getcwd())
+
+
+def test_the_callback_goes_through_proxy_url_and_never_shows_its_credentials(mocked):
+    proxy = "http://ci-bot:s3cr%40t@proxy.example:3128"
+    mocked.post(API + "get-management-token", status=502, body="<h1>Bad gateway</h1> %s s3cr@t" % proxy)
+    shown = run(callback(opts=options(proxy_url=proxy)))
+    assert mocked.calls[0].request.req_kwargs["proxies"]["https"] == proxy
+    (warning,) = shown.at("warning")
+    assert "<h1>Bad gateway</h1> http://********@proxy.example:3128 ********" in warning
+    assert "s3cr" not in shown.text() and "ci-bot" not in shown.text()
+
+
+# ------------------------------------------------------------------------------------------ one deadline
+
+
+def never_answers(mocked, clock):
+    """Every call runs until the timeout it was given, as against an API that never answers, then times out."""
+    def answer(request):
+        clock.now += request.req_kwargs["timeout"][0]
+        raise requests.exceptions.ReadTimeout("read timed out")
+    for method, endpoint in (("POST", "get-management-token"), ("GET", "get-webhook"), ("POST", "trigger-webhook")):
+        mocked.add_callback(method, API + endpoint, callback=answer)
+
+
+@pytest.mark.parametrize("send_timeout, timeout, retries", [
+    (3.5, 1.0, 3), (2.0, 5.0, 3), (10.0, 1.0, 1), (60.0, 30.0, 3),
+])
+def test_an_api_that_never_answers_adds_at_most_send_timeout_to_the_run(mocked, send_timeout, timeout, retries):
+    """The time a notice adds is what its attempts and waits are given (each attempt runs until its timeout), and
+    that is within send_timeout whatever timeout and retries say; the callback says so at -v."""
+    plugin = callback(opts=options(send_timeout=send_timeout, timeout=timeout, retries=retries))
+    never_answers(mocked, plugin.clock)
+    before = plugin.clock.now
+    shown = run(plugin, seconds=0)
+    added = plugin.clock.now - before
+    budget = plugin._client.budget
+    assert added == pytest.approx(budget.given) and budget.given <= send_timeout + 1e-6
+    assert len(mocked.calls) == len(budget.attempts) and all(s <= timeout for dummy, s in budget.attempts)
+    (warning,) = shown.at("warning")
+    assert warning.startswith("%s: the notice of this run was not sent: " % PLUGIN)
+    assert genauth_webhook.describe_budget(budget) in shown.at("v")[-1]
+    assert ("of the send_timeout of %g s." % send_timeout) in shown.at("v")[-1]
+
+
+def test_the_budget_of_a_send_in_words():
+    budget = SendBudget(3.5)
+    budget.attempts = [("get-management-token", 1.0), ("get-management-token", 1.0), ("get-management-token", 0.75)]
+    budget.waits = [0.3, 0.45]
+    assert genauth_webhook.describe_budget(budget) == (
+        "the send made 3 attempts, given 1, 1 and 0.75 s, and waited 0.3 and 0.45 s between them: 3.5 s in all, of "
+        "the send_timeout of 3.5 s.")
+    budget.attempts, budget.waits = [("get-management-token", 2.0)], []
+    assert genauth_webhook.describe_budget(budget) == (
+        "the send made 1 attempt, given 2 s: 2 s in all, of the send_timeout of 3.5 s.")
+    budget.attempts = []
+    assert genauth_webhook.describe_budget(budget) == "the send made no attempt."

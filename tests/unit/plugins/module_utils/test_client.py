@@ -292,3 +292,32 @@ def test_a_gateway_error_too_large_to_read_says_so(mocked, token, rec, monkeypat
     error = failure(client(rec))
     assert "failed with HTTP 502 and an answer larger than 1000 bytes" in error.msg
     assert error.http_status == 502 and not error.may_have_been_processed
+
+
+def never_answers(mocked, clock, method, url):
+    """Each attempt runs until the timeout it was given, as against a server that never answers: the clock moves on
+    by that much, then the attempt times out."""
+    def answer(request):
+        clock.now += request.req_kwargs["timeout"][0]
+        raise requests.exceptions.ReadTimeout("read timed out")
+    mocked.add_callback(method, url, callback=answer)
+
+
+@pytest.mark.parametrize("limit, timeout, retries", [(5, 2, 3), (5, 2, 0), (1.5, 10, 3), (30, 2, 3)])
+def test_a_time_limit_bounds_every_attempt_and_wait_and_records_them(mocked, token, rec, limit, timeout, retries):
+    clock = Clock(100.0)
+    never_answers(mocked, clock, "GET", API + "get-webhook")
+    api = GenAuthClient(HOST, AccessKeyToken("pool-1", "key-secret"), timeout=timeout, clock=clock, sleep=clock.sleep,
+                        retry_policy=RetryPolicy(retries, rng=random.Random(0)), warn=rec.warnings.append)
+    with api.time_limit(limit):
+        failure(api, GET_WEBHOOK, dict(params={"webhookId": "wh1"}))
+    budget = api.budget
+    lookups = [seconds for name, seconds in budget.attempts if name == "get-webhook"]
+    assert len(lookups) == len(calls_to(mocked, "get-webhook")) <= 1 + retries
+    assert all(0 < seconds <= timeout for seconds in lookups) and len(budget.waits) == len(lookups) - 1
+    # The token came at once; each lookup took all it was given.
+    assert budget.attempts[0][0] == "get-management-token" and budget.seconds == limit
+    spent = sum(lookups) + sum(budget.waits)
+    assert clock.now - 100.0 == pytest.approx(spent) and spent <= limit + 1e-9
+    if limit >= (1 + retries) * timeout + 10:
+        assert len(lookups) == 1 + retries  # a limit that leaves room for every retry cuts none

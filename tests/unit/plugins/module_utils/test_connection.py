@@ -1,9 +1,11 @@
-"""The shared connection options: their rules, the credential rule and the environment variables."""
+"""The shared connection options: their rules, the credential rule and the environment variables (the proxy_url rule
+is test_proxy.py's)."""
 
 import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.genauth.management.plugins.module_utils._connection import (
-    RETRIES, TIMEOUT, credentials_from_environment,
+    RETRIES, SETTING_VARIABLES, TIMEOUT, argument_spec, credentials_from_environment,
 )
 from ansible_collections.genauth.management.plugins.module_utils._options import options_schema
 from ansible_collections.genauth.management.plugins.module_utils._validation import validate
@@ -112,3 +114,47 @@ def test_values_that_http_cannot_carry_are_refused_without_quoting_them(options,
 def test_credentials_from_environment_let_the_task_win(params, environ, expected, secrets):
     assert credentials_from_environment(params, environ) == secrets
     assert dict((key, value) for key, value in params.items() if value) == expected
+
+
+def as_ansible_reads(params, environ, monkeypatch):
+    """The options after Ansible's argument spec (types, defaults, fallbacks), with ``environ`` as the environment."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    validation = ArgumentSpecValidator(argument_spec()).validate(dict(params))
+    assert not validation.error_messages, validation.error_messages
+    return validation.validated_parameters, validation._no_log_values
+
+
+def test_each_setting_the_environment_may_give_has_one_variable():
+    """The argument spec's fallbacks are SETTING_VARIABLES (the callback reads the same names: its unit test)."""
+    spec = argument_spec()
+    assert [(option, spec[option]["fallback"][1]) for option, dummy in SETTING_VARIABLES] == [
+        (option, [variable]) for option, variable in SETTING_VARIABLES]
+
+
+@pytest.mark.parametrize("params, environ, expected", [
+    ({}, {}, dict(validate_certs=True, ca_path=None, use_proxy=True, proxy_url=None)),
+    ({}, {"GENAUTH_VALIDATE_CERTS": "false", "GENAUTH_CA_PATH": "/etc/pki/corp.pem", "GENAUTH_USE_PROXY": "no",
+          "GENAUTH_PROXY_URL": "http://proxy.example:3128"},
+     dict(validate_certs=False, ca_path="/etc/pki/corp.pem", use_proxy=False, proxy_url="http://proxy.example:3128")),
+    # Empty counts as not set (AWX injects an empty variable for a credential field left empty).
+    ({}, dict.fromkeys(("GENAUTH_VALIDATE_CERTS", "GENAUTH_CA_PATH", "GENAUTH_USE_PROXY", "GENAUTH_PROXY_URL"), ""),
+     dict(validate_certs=True, ca_path=None, use_proxy=True, proxy_url=None)),
+    # The task's own value wins.
+    (dict(validate_certs=True, use_proxy=True, proxy_url="http://mine:8080"),
+     {"GENAUTH_VALIDATE_CERTS": "false", "GENAUTH_USE_PROXY": "false", "GENAUTH_PROXY_URL": "http://env:3128"},
+     dict(validate_certs=True, use_proxy=True, proxy_url="http://mine:8080")),
+], ids=["none", "all", "empty", "task-wins"])
+def test_settings_come_from_the_environment_when_the_task_leaves_them_out(monkeypatch, params, environ, expected):
+    checked, dummy = as_ansible_reads(dict(params, host="https://api.genauth.ai"), environ, monkeypatch)
+    assert dict((name, checked.get(name)) for name in expected) == expected
+
+
+def test_a_proxy_url_from_the_environment_is_hidden_as_a_no_log_value(monkeypatch):
+    url = "http://ci:pr0xy@proxy.example:3128"
+    dummy, no_log_values = as_ansible_reads({}, {"GENAUTH_PROXY_URL": url}, monkeypatch)
+    assert url in no_log_values
+
+
+def test_an_empty_ca_path_is_no_ca_path():
+    assert check(ca_path="")["ca_path"] is None

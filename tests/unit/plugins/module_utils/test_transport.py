@@ -12,6 +12,7 @@ import zlib
 
 import pytest
 
+from ansible_collections.genauth.management.plugins.module_utils import _proxy
 from ansible_collections.genauth.management.plugins.module_utils._auth import StaticToken
 from ansible_collections.genauth.management.plugins.module_utils._client import GenAuthClient
 from ansible_collections.genauth.management.plugins.module_utils._envelope import MAX_ANSWER_BYTES
@@ -189,3 +190,39 @@ def test_an_unknown_charset_is_read_as_utf_8(server):
     body = json.dumps({"statusCode": 200, "message": "é", "data": {}}).encode("utf-8")
     server.answer = sends(reply(body).replace(b"application/json", b"application/json; charset=no-such-codec"))
     assert client(server).call(GET_WEBHOOK).message == "é"
+
+
+def test_a_proxy_that_hangs_up_on_the_tunnel_is_named_and_the_call_retried(server):
+    """Nothing was sent (the CONNECT found no answer), so even a trigger is retried; urllib3 words this as it words a
+    server hanging up on a request that the tunnel carried, which is not retried (test_proxy.py)."""
+    server.answer = lambda conn, srv: None  # the handler returns: the connection closes without a word
+    proxies = _proxy.proxies({"proxy_url": "http://127.0.0.1:%d" % server.port})
+    api = GenAuthClient("https://genauth.test", StaticToken(TOKEN), timeout=5, retry_policy=RetryPolicy(1),
+                        sleep=lambda seconds: None, proxies=proxies)
+    with pytest.raises(GenAuthError) as info:
+        api.call(TRIGGER_WEBHOOK, json={"webhookId": "wh1"})
+    assert info.value.msg.startswith("The proxy 127.0.0.1:%d (proxy_url) did not open a tunnel to https://genauth.test "
+                                     "for trigger-webhook: " % server.port), info.value.msg
+    assert "Nothing reached GenAuth" in info.value.msg and info.value.connect_failed
+    assert len(server.requests) == 2 and all(head.startswith(b"CONNECT ") for head in server.requests)
+
+
+@pytest.mark.parametrize("status, retried", [(b"407 Proxy Authentication Required", False), (b"502 Bad Gateway", True)])
+def test_a_proxy_that_refuses_the_tunnel_is_named_in_the_failure(server, status, retried):
+    """A raw proxy on loopback answering the CONNECT itself: the exception urllib3 really raises becomes the proxy's
+    refusal; the proxy got the credentials of its URL, and the message does not show them."""
+    server.answer = sends(b"HTTP/1.1 " + status + b"\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
+                          b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    api = GenAuthClient("https://genauth.test", StaticToken(TOKEN), timeout=5, retry_policy=RetryPolicy(1),
+                        sleep=lambda seconds: None,
+                        proxies=_proxy.proxies({"proxy_url": "http://ci:pr0xy%%21@127.0.0.1:%d" % server.port}))
+    with pytest.raises(GenAuthError) as info:
+        api.call(GET_WEBHOOK)
+    said = (server.port, status.decode())
+    assert info.value.msg.startswith("The proxy 127.0.0.1:%d (proxy_url) refused to carry the get-webhook call "
+                                     "to https://genauth.test: %s. Nothing reached GenAuth." % said)
+    assert "pr0xy" not in info.value.msg
+    assert len(server.requests) == (2 if retried else 1)
+    connect = server.requests[0].decode()
+    assert connect.startswith("CONNECT genauth.test:443 HTTP/1.")
+    assert "proxy-authorization: basic " in connect.lower()
