@@ -234,3 +234,14 @@ def test_genauth_token_hides_only_a_result_with_the_token_either_way(monkeypatch
     result = plugin.run(task_vars={})
     assert result.get("_ansible_no_log", False) is hidden
     assert dict((k, v) for k, v in result.items() if k != "_ansible_no_log") == outcome
+
+
+def test_runs_share_only_when_every_connection_option_is_the_same():
+    """The key of what runs share changes with each shared option, the proxy's included, and holds no secret."""
+    from ansible_collections.genauth.management.plugins.module_utils._connection import argument_spec
+    base = dict((name, "value-%s" % name) for name in argument_spec())
+    key = _client._shared_key(base, "agent", None)
+    assert "value-access_key_secret" not in key
+    for name in argument_spec():
+        assert _client._shared_key(dict(base, **{name: "other"}), "agent", None) != key, name
+    assert {"use_proxy", "proxy_url", "host", "access_key_secret"} <= set(argument_spec())
