@@ -12,9 +12,10 @@ import fnmatch
 import hmac
 import json
 import logging
+import os
 import ssl
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -30,7 +31,7 @@ description:
     C(secret) the one given here.
   - GenAuth signs nothing; it sends the webhook's secret itself, in C(x-authing-webhook-secret) (older
     deployments also in C(x-authing-token) or C(x-genauth-token)). A delivery whose secret does not match O(secret)
-    is answered HTTP 401 and nothing is queued. The comparison takes the same time whatever the secret sent.
+    is answered HTTP 401 and nothing is queued. Each value sent is compared in constant time.
   - The body is a JSON object or, for a webhook whose content type is C(application/x-www-form-urlencoded), a
     form; form values that are JSON objects or arrays are decoded. Any other body is answered HTTP 400, a body
     larger than O(max_body_size) HTTP 413, and a method other than C(POST) HTTP 405. The source keeps serving
@@ -66,7 +67,15 @@ options:
       - Required, unless O(allow_unauthenticated=true).
       - Give it through C(--env-vars) or C(--vars) (V("{{ GENAUTH_EVENTS_SECRET }}")), never written in the
         rulebook itself, since ansible-rulebook prints the rulebook's source arguments as written at C(-vv).
-        A secret of digits only, which the template turns into a number, is taken as its text.
+      - ansible-rulebook's templates turn a value that looks like a number into one, and not always back into the
+        same text (V(0x1F) becomes V(31)); a secret that arrives as a number is refused. Use O(secret_env) for such
+        a secret, or for any secret, to read it untouched.
+      - Cannot be combined with O(secret_env).
+    type: str
+  secret_env:
+    description:
+      - The name of an environment variable of ansible-rulebook's process that holds the webhook's secret, read as
+        it is (no template touches it). The variable must be set and not empty.
     type: str
   allow_unauthenticated:
     description:
@@ -99,7 +108,12 @@ options:
     type: str
   password:
     description:
-      - The password of the private key, when it is encrypted.
+      - The password of the private key, when it is encrypted. Refused when it arrives as a number, as O(secret);
+        use O(password_env) then.
+    type: str
+  password_env:
+    description:
+      - The name of an environment variable that holds O(password), read as it is.
     type: str
   cafile:
     description:
@@ -162,8 +176,8 @@ SECRET_HEADERS = ("x-authing-webhook-secret", "x-authing-token", "x-genauth-toke
 HIDDEN_HEADERS = frozenset(SECRET_HEADERS + ("x-genauth-webhook-secret", "authorization", "proxy-authorization"))
 USERPOOL_HEADERS = ("x-authing-userpool-id", "x-genauth-userpool-id")
 FORM = "application/x-www-form-urlencoded"
-ARGUMENTS = ("host", "port", "secret", "allow_unauthenticated", "events", "max_body_size", "certfile", "keyfile",
-             "password", "cafile")
+ARGUMENTS = ("host", "port", "secret", "secret_env", "allow_unauthenticated", "events", "max_body_size", "certfile",
+             "keyfile", "password", "password_env", "cafile")
 # How long a stop waits for the deliveries in progress; one still waiting for room in the queue then ends without an
 # answer, so that GenAuth sees it fail rather than lost.
 SHUTDOWN_TIMEOUT = 1.0
@@ -182,15 +196,38 @@ class BadDelivery(Exception):
 # --------------------------------------------------------------------------- arguments
 
 
-def _text(args: dict, name: str, default: str | None = None) -> str | None:
+def _text(args: dict, name: str, default: str | None = None, exact: bool = False) -> str | None:
+    """A text argument; a number a template made of digits taken as its text, unless ``exact`` (a secret, whose
+    text the number may not give back)."""
     value = args.get(name)
     if value is None or value == "":
         return default
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # a template turned digits into a number
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if exact:
+            raise ValueError(f"genauth_events: {name} arrived as a number, which may not be its text (a template "
+                             f"turns 0x1F into 31): give its environment variable's name in {name}_env instead")
+        if isinstance(value, int):
+            return str(value)  # a template turned digits into a number
     if not isinstance(value, str):
         raise ValueError(f"genauth_events: {name} must be text, not {type(value).__name__}")
     return value
+
+
+def _secret(args: dict, name: str) -> str | None:
+    """``name`` given itself, or read from the environment variable that ``name``_env names."""
+    variable = _text(args, name + "_env")
+    if variable is None:
+        return _text(args, name, exact=True)
+    if _text(args, name, exact=True) is not None:
+        raise ValueError(f"genauth_events: give either {name} or {name}_env, not both")
+    value = os.environ.get(variable)
+    if not value:
+        raise ValueError(f"genauth_events: {name}_env names {variable}, which is not set or empty")
+    return value
+
+
+def _no_password():
+    raise ValueError("the private key is encrypted: give password (or password_env)")
 
 
 def _whole_number(args: dict, name: str, default: int, low: int, high: int | None = None) -> int:
@@ -240,12 +277,12 @@ class Settings:
 
     host: str
     port: int
-    secret: str | None
+    secret: str | None = field(repr=False)
     events: tuple[str, ...]
     max_body_size: int
     certfile: str | None
     keyfile: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     cafile: str | None
 
     @classmethod
@@ -254,7 +291,7 @@ class Settings:
         unknown = sorted(name for name in args if name not in ARGUMENTS and not name.startswith("eda_"))
         if unknown:
             LOGGER.warning("genauth_events: ignoring unknown argument(s): %s", ", ".join(unknown))
-        secret, open_to_all = _text(args, "secret"), _boolean(args, "allow_unauthenticated")
+        secret, open_to_all = _secret(args, "secret"), _boolean(args, "allow_unauthenticated")
         if secret is None and not open_to_all:
             raise ValueError("genauth_events: secret is required (the webhook's secret, as declared with "
                              "genauth.management.genauth_webhook); allow_unauthenticated: true starts without one "
@@ -265,7 +302,7 @@ class Settings:
                        secret=secret, events=_patterns(args, "events"),
                        max_body_size=_whole_number(args, "max_body_size", MAX_BODY_SIZE, 1),
                        certfile=_text(args, "certfile"), keyfile=_text(args, "keyfile"),
-                       password=_text(args, "password"), cafile=_text(args, "cafile"))
+                       password=_secret(args, "password"), cafile=_text(args, "cafile"))
         for name in ("keyfile", "password", "cafile"):
             if getattr(settings, name) is not None and settings.certfile is None:
                 raise ValueError(f"genauth_events: {name} needs certfile")
@@ -278,8 +315,9 @@ class Settings:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
-            context.load_cert_chain(self.certfile, self.keyfile, self.password)
-        except (OSError, ssl.SSLError) as exc:
+            # Without a password, OpenSSL would ask for one on the terminal.
+            context.load_cert_chain(self.certfile, self.keyfile, self.password or _no_password)
+        except (OSError, ssl.SSLError, ValueError) as exc:
             raise ValueError(f"genauth_events: cannot load certfile {self.certfile!r}"
                              f"{f' with keyfile {self.keyfile!r}' if self.keyfile else ''}: {exc}") from None
         if self.cafile is not None:
@@ -367,7 +405,7 @@ def shown_headers(headers) -> dict:
 
 
 def userpool_id(headers) -> str | None:
-    return next((headers[name] for name in USERPOOL_HEADERS if name in headers), None)
+    return next((headers[name] for name in USERPOOL_HEADERS if headers.get(name)), None)
 
 
 class Receiver:
@@ -403,7 +441,7 @@ class Receiver:
         payload = parse_body(body, request.content_type)
         event_name = payload.get("eventName")
         if not self.settings.wants(event_name):
-            LOGGER.info("genauth_events: not queued: event %r is not in events", event_name)
+            LOGGER.info("genauth_events: not queued: event %.200r is not in events", event_name)
             return {"queued": False, "reason": "event not in events"}
         event = {"payload": payload, "meta": {"endpoint": endpoint, "headers": shown_headers(request.headers),
                                               "userpool_id": userpool_id(request.headers)}}
@@ -420,7 +458,9 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     # source's own check, after reading, decides.
     app = web.Application(client_max_size=settings.max_body_size + 1)
     app.router.add_route("*", "/{endpoint:.*}", Receiver(queue, settings).handle)
-    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    # handler_cancellation: a delivery whose sender hung up while it waited for room in the queue is never queued
+    # (GenAuth counts it failed, and may deliver it again).
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, handler_cancellation=True)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port, ssl_context=context)

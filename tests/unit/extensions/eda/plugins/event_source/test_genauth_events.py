@@ -365,13 +365,44 @@ def test_arguments_given_as_text_by_templates_are_accepted(caplog):
     port = free_port()
 
     async def scenario(source):
-        return await source.post(secret="12345", body={"eventName": "user:created"}), source.queued()
+        return await source.post(body={"eventName": "user:created"}), source.queued()
 
     with caplog.at_level(logging.WARNING):
-        answer, queued = serving(scenario, port=str(port), secret=12345, events="user:created",
-                                 max_body_size="2048", eda_feedback_queue=object())
+        answer, queued = serving(scenario, port=str(port), events="user:created", max_body_size="2048",
+                                 eda_feedback_queue=object())
     assert answer[0] == 200 and len(queued) == 1
     assert caplog.text == ""  # ansible-rulebook's own arguments (eda_*) are not unknown
+
+
+def test_a_secret_read_from_the_environment_is_taken_as_it_is(monkeypatch):
+    """secret_env: a secret that a template would have turned into a number (0x1F into 31) arrives untouched."""
+    monkeypatch.setenv("GENAUTH_EVENTS_TEST_SECRET", "0x1F")
+
+    async def scenario(source):
+        return (await source.post(secret="0x1F", body=EVENT), await source.post(secret="31", body=EVENT),
+                source.queued())
+
+    right, wrong, queued = serving(scenario, secret=None, secret_env="GENAUTH_EVENTS_TEST_SECRET")
+    assert right[0] == 200 and wrong[0] == 401 and len(queued) == 1
+
+
+def test_a_delivery_whose_sender_hung_up_while_it_waited_for_room_is_not_queued():
+    """The queue is full; a delivery waits, its sender gives up; then the queue drains: the abandoned one is not
+    queued (GenAuth counts it failed and may deliver it again)."""
+    async def scenario(source):
+        await source.queue.put({"already": "there"})
+        waiting = asyncio.create_task(source.post(body=EVENT))
+        await asyncio.sleep(0.3)
+        waiting.cancel()  # the sender hangs up
+        await asyncio.gather(waiting, return_exceptions=True)
+        await source.session.close()
+        await asyncio.sleep(0.3)
+        drained = source.queued()  # room now: a handler still waiting would queue its event
+        await asyncio.sleep(0.5)
+        return drained, source.queued()
+
+    drained, later = serving(scenario, queue_size=1)
+    assert drained == [{"already": "there"}] and later == []
 
 
 @pytest.mark.parametrize("value", [True, "true", "True", "yes", "on", 1, "1"])
@@ -395,7 +426,11 @@ def test_allow_unauthenticated_queues_deliveries_without_a_secret(value, caplog)
     ({"allow_unauthenticated": 2}, "allow_unauthenticated must be a boolean"),
     ({"secret": SECRET, "allow_unauthenticated": "true"}, "not both"),
     ({"secret": ["a"]}, "secret must be text, not list"),
-    ({"secret": 1.5}, "secret must be text, not float"),
+    ({"secret": 1.5}, "secret arrived as a number"),
+    ({"secret": 31}, "give its environment variable's name in secret_env instead"),
+    ({"secret": SECRET, "secret_env": "GENAUTH_EVENTS_TEST_SECRET"}, "either secret or secret_env, not both"),
+    ({"secret_env": "GENAUTH_EVENTS_UNSET_VARIABLE"}, "secret_env names GENAUTH_EVENTS_UNSET_VARIABLE, which is not "
+                                                      "set or empty"),
     ({"secret": SECRET, "port": "http"}, "port must be a whole number from 0 to 65535, not 'http'"),
     ({"secret": SECRET, "port": 70000}, "port must be a whole number from 0 to 65535"),
     ({"secret": SECRET, "port": True}, "port must be a whole number"),
@@ -486,6 +521,8 @@ def test_cafile_accepts_only_clients_with_a_certificate_of_that_authority(tls, c
 
 @pytest.mark.parametrize("change, message", [
     ({"password": "wrong"}, "cannot load certfile"),
+    ({"password": None}, "the private key is encrypted: give password"),  # not a prompt on the terminal
+    ({"password": 12345}, "password arrived as a number"),
     ({"keyfile": None, "password": None}, "cannot load certfile"),  # the certificate file holds no key
     ({"cafile": "/nonexistent/ca.pem"}, "cannot load cafile '/nonexistent/ca.pem'"),
 ])
