@@ -283,7 +283,8 @@ class Step(object):
         if self.action == "create":
             after = api.create(**call_arguments(self.fields))
         else:
-            after = api.update(self.current["webhookId"], **call_arguments(self.fields)) or self.after
+            # An answer that holds only some fields completes the request's own effect.
+            after = dict(self.after, **(api.update(self.current["webhookId"], **call_arguments(self.fields)) or {}))
         on_secret(after.get("secret"))
         return after
 

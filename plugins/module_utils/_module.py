@@ -66,7 +66,8 @@ class GenAuthModule(AnsibleModule):
         """Mask ``value`` wherever it would appear in this module's results, warnings and failures (a token
         the module fetched, a webhook's secret): Ansible replaces it as it does a ``no_log`` option. A mask
         that a server shows instead of a secret (``********``) is not a secret, and is ignored."""
-        if self.secrets.add(value):
+        self.secrets.add(value)
+        if value in self.secrets.values():  # also one the client added to the shared Secrets first
             with self._secrets_lock:
                 self.no_log_values.add(value)
 

@@ -74,15 +74,20 @@ def proxies(options):
     return None
 
 
+def _as_requests_reads(url):
+    """A proxy URL with the scheme requests gives one written without it (``user:pw@proxy:3128``)."""
+    return url if "://" in url else "http://" + url
+
+
 def shown(url):
     """A proxy as a message names it: its host and port, never its credentials. Not its whole URL either, which
     Ansible hides wherever it shows, as it hides any value of a no_log option (proxy_url)."""
-    return urlsplit(url).netloc.rpartition("@")[2]
+    return urlsplit(_as_requests_reads(url)).netloc.rpartition("@")[2]
 
 
 def credentials(url):
     """The secrets in a proxy's URL: its password and ``user:password``, as written and percent-decoded."""
-    userinfo = urlsplit(url).netloc.rpartition("@")[0] if url else ""
+    userinfo = urlsplit(_as_requests_reads(url)).netloc.rpartition("@")[0] if url else ""
     if not userinfo:
         return []
     found = [userinfo, unquote(userinfo)]
