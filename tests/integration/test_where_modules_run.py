@@ -47,13 +47,14 @@ def venv_with(venv, packages, python=sys.executable):
 
 
 def controller(name):
-    """ansible-playbook of one of CONTROLLERS, with the libraries the modules need, and its Python."""
+    """ansible-playbook of one of CONTROLLERS, with the libraries the modules need (and coverage, which AnsiballZ's
+    coverage hook imports in a module process when this session measures it), and its Python."""
     version, core = CONTROLLERS[name]
     python = find_python(version)
     if python is None:
         pytest.skip("no Python %s on this machine for %s" % (version, core))
     ansible_playbook = venv_with(os.path.join(REPO_ROOT, ".build", core.replace("==", "-")), [core] + pins(
-        "requests", "voluptuous", "urllib3", "idna", "certifi", "charset-normalizer"), python)
+        "requests", "voluptuous", "urllib3", "idna", "certifi", "charset-normalizer", "coverage"), python)
     return ansible_playbook, os.path.join(os.path.dirname(ansible_playbook), "python")
 
 

@@ -336,4 +336,3 @@ def test_a_module_that_refuses_its_options_does_not_show_the_proxy_url_either(mo
     code, result, out = run_trigger(proxy_url=WITH_CREDENTIALS, timeout=0)
     assert code == 1 and "timeout: must be greater than 0" in result["msg"] and not mocked.calls
     assert "pr0xy" not in out and "ci-bot" not in out
-
