@@ -147,19 +147,25 @@ class Route(object):
         return "%s (or proxy_url)" % self.source
 
 
-def refused_tunnel(exc):
-    """(status, reason) when a proxy answered the CONNECT for ``exc``'s request with an error status, else None."""
+def _wrapped(exc):
+    """``exc`` and every exception it wraps (in its args, ``reason``, cause and context), each once."""
     seen, stack = set(), [exc]
     while stack:
         current = stack.pop()
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        stack.extend(current.args)
+        stack.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
+
+
+def refused_tunnel(exc):
+    """(status, reason) when a proxy answered the CONNECT for ``exc``'s request with an error status, else None."""
+    for current in _wrapped(exc):
         match = _TUNNEL_REFUSED.search(str(current))
         if match:
             return int(match.group(1)), match.group(2).strip()[:100]
-        stack.extend(current.args)
-        stack.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
     return None
 
 
@@ -167,19 +173,12 @@ def _while_tunnelling(exc):
     """True when ``exc``, or an exception it wraps, was raised while the proxy was asked for a tunnel (urllib3's and
     http.client's ``_tunnel``): the request itself was not sent yet. urllib3 calls a proxy that hangs up then, and a
     server that hangs up after the tunnel carried the request, by the same name ("Unable to connect to proxy")."""
-    seen, stack = set(), [exc]
-    while stack:
-        current = stack.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _wrapped(exc):
         trace = current.__traceback__
         while trace is not None:
             if trace.tb_frame.f_code.co_name == "_tunnel":
                 return True
             trace = trace.tb_next
-        stack.extend(current.args)
-        stack.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
     return False
 
 
